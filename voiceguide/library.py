@@ -1,0 +1,242 @@
+"""The spoken script library: TOML data files validated into pydantic models.
+
+Built-in scripts live in ``voiceguide/scripts/`` (one script a file, plus ``_prompts.toml``
+for the session's own lines). A user folder adds scripts or overrides built-ins by id.
+A broken built-in file is a bug and fails the load; a broken user file is reported in one
+line naming the file and field, and everything else still loads.
+
+Self-trigger guard: the device will hear itself in the room, so no spoken line (and no
+clause of one) may itself route to an intent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ScriptError
+from .router import GUIDANCE, Router, default_router
+
+log = logging.getLogger(__name__)
+
+ScriptIntent = Literal[GUIDANCE + ("return",)]  # type: ignore[valid-type]
+
+# Placeholders each script intent may use; anything else is a load error.
+PLACEHOLDERS: dict[str, set[str]] = {
+    "pause": {"return_time", "minutes"},
+    "bridge": {"return_time", "minutes"},
+    "return": {"minutes"},
+    "safety": {"emergency_number", "crisis_lines"},
+}
+# Lines no script may contain (DOMAIN.md: never keep someone in a room, never "you should").
+FORBIDDEN = ("you should", "stay in the room", "keep talking", "don't leave", "do not leave",
+             "stop them from leaving", "stop him from leaving", "stop her from leaving",
+             "talk it out")
+SAMPLE_VALUES = {"return_time": "7:30", "minutes": "twenty", "emergency_number": "911",
+                 "crisis_lines": "988", "score": "five"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Breathing(_Model):
+    """Paced breathing, spoken with real timing: a cue word, then silence to fill the phase."""
+
+    inhale: float = Field(ge=1, le=10)
+    hold: float = Field(default=0, ge=0, le=10)
+    exhale: float = Field(ge=1, le=12)
+    rounds: int = Field(ge=1, le=12)
+
+
+class Step(_Model):
+    text: str = Field(min_length=1, max_length=400)
+    pause: float = Field(default=2.0, ge=0, le=120)
+    """Seconds of silence after the text (after the breathing block, if any)."""
+    breathing: Breathing | None = None
+
+
+class Script(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    intent: ScriptIntent
+    title: str = Field(min_length=1, max_length=80)
+    bedside: bool = False
+    """A night-time variant: chosen for bedside cues, never for daytime ones."""
+    rate: float = Field(default=1.0, ge=0.5, le=1.5)
+    """Multiplier on the configured speaking rate."""
+    volume: float = Field(default=1.0, ge=0.1, le=1.0)
+    """Multiplier on the configured volume."""
+    steps: list[Step] = Field(min_length=1)
+
+    def placeholders(self) -> set[str]:
+        return {name for step in self.steps for name in _placeholders(step.text)}
+
+
+class Prompts(_Model):
+    """The session's own spoken lines (offers, confirmations, help)."""
+
+    offer_pause: str
+    offer_again: str
+    offer_declined: str
+    pause_extended: str
+    no_pause_running: str
+    timer_cancelled: str
+    help: str
+    distress_question: str
+    distress_again: str
+    distress_better: str
+    crisis_offer: str
+    nothing_to_repeat: str
+    breathe_in: str
+    breathe_hold: str
+    breathe_out: str
+
+
+def _placeholders(text: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError as exc:
+        raise ValueError(f"bad placeholder braces ({exc})") from None
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    return text.format_map(values)
+
+
+def _where(err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(file)"
+    return f"{loc}: {first['msg']}"
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScriptError(f"{path}: not valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptError(f"{path}: cannot read ({exc})") from None
+
+
+def self_triggers(text: str, router: Router) -> str | None:
+    """The intent a spoken line (or a clause of it) would trigger, if any."""
+    filled = text.format_map(SAMPLE_VALUES) if _placeholders(text) else text
+    pieces = [filled, *re.split(r"[.,;:!?\u2014-]+", filled)]
+    for piece in pieces:
+        if piece.strip():
+            match = router.route(piece)
+            if match:
+                return f"{piece.strip()!r} would trigger {match.intent}"
+    return None
+
+
+def check_script(script: Script, path: Path, router: Router) -> None:
+    allowed = PLACEHOLDERS.get(script.intent, set())
+    for i, step in enumerate(script.steps):
+        where = f"{path}: steps.{i}.text"
+        try:
+            names = _placeholders(step.text)
+        except ValueError as exc:
+            raise ScriptError(f"{where}: {exc}") from None
+        unknown = names - allowed
+        if unknown:
+            raise ScriptError(f"{where}: placeholder {{{sorted(unknown)[0]}}} is not allowed in a "
+                              f"{script.intent} script (allowed: {sorted(allowed) or 'none'})")
+        lowered = step.text.lower().replace("\u2019", "'")
+        for bad in FORBIDDEN:
+            if bad in lowered:
+                raise ScriptError(f"{where}: contains {bad!r}, which no script may say")
+        trigger = self_triggers(step.text, router)
+        if trigger:
+            raise ScriptError(f"{where}: self-trigger: {trigger}; reword it")
+    if script.intent == "safety" and "emergency_number" not in script.placeholders():
+        raise ScriptError(f"{path}: steps: a safety script must say {{emergency_number}}")
+
+
+def load_script(path: Path, router: Router) -> Script:
+    data = _read_toml(path)
+    try:
+        script = Script.model_validate(data)
+    except ValidationError as exc:
+        raise ScriptError(f"{path}: {_where(exc)}") from None
+    check_script(script, path, router)
+    return script
+
+
+def load_prompts(path: Path, router: Router) -> Prompts:
+    try:
+        prompts = Prompts.model_validate(_read_toml(path))
+    except ValidationError as exc:
+        raise ScriptError(f"{path}: {_where(exc)}") from None
+    for name, text in prompts.model_dump().items():
+        trigger = self_triggers(text, router)
+        if trigger:
+            raise ScriptError(f"{path}: {name}: self-trigger: {trigger}; reword it")
+    return prompts
+
+
+@dataclass
+class Library:
+    scripts: dict[str, Script]
+    prompts: Prompts
+    problems: list[str] = field(default_factory=list)
+    """One line per user file that could not be loaded."""
+
+    def variants(self, intent: str, bedside: bool = False) -> list[Script]:
+        pool = [s for s in self.scripts.values() if s.intent == intent]
+        preferred = [s for s in pool if s.bedside == bedside]
+        return sorted(preferred or pool, key=lambda s: s.id)
+
+    def get(self, script_id: str) -> Script | None:
+        return self.scripts.get(script_id)
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files("voiceguide").joinpath("scripts")))
+
+
+def load_library(user_dir: Path | None = None, router: Router | None = None) -> Library:
+    """Load built-in scripts (errors raise) and then user scripts (errors are collected)."""
+    router = router or default_router()
+    base = builtin_dir()
+    scripts = {}
+    for path in sorted(base.glob("*.toml")):
+        if path.name.startswith("_"):
+            continue
+        script = load_script(path, router)
+        if script.id in scripts:
+            raise ScriptError(f"{path}: id: {script.id!r} is used twice")
+        scripts[script.id] = script
+    prompts = load_prompts(base / "_prompts.toml", router)
+    problems: list[str] = []
+    if user_dir is not None:
+        if not user_dir.is_dir():
+            problems.append(f"{user_dir}: user scripts folder does not exist (skipped)")
+        else:
+            for path in sorted(user_dir.glob("*.toml")):
+                try:
+                    if path.name == "_prompts.toml":
+                        prompts = load_prompts(path, router)
+                        continue
+                    script = load_script(path, router)
+                except ScriptError as exc:
+                    problems.append(str(exc))
+                    log.warning("%s", exc)
+                    continue
+                if script.id in scripts:
+                    log.info("%s overrides built-in script %s", path, script.id)
+                scripts[script.id] = script
+    for intent in GUIDANCE:
+        if len([s for s in scripts.values() if s.intent == intent]) < 2:
+            raise ScriptError(f"{base}: intent {intent} needs at least two script variants")
+    if not any(s.intent == "return" for s in scripts.values()):
+        raise ScriptError(f"{base}: no 'return' script (spoken when a pause ends)")
+    return Library(scripts, prompts, problems)

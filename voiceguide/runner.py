@@ -1,0 +1,116 @@
+"""The runner: executes a session's actions with a real (or virtual) clock and speaker.
+
+Inputs (typed lines, the recognizer) call :meth:`Runner.submit` from their own thread;
+``stop`` and ``safety`` cut current speech off at once, everything else is handled
+between utterances or during silences. Silences end early when the plan changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from datetime import datetime, timedelta
+from typing import Callable
+
+import numpy as np
+
+from .clock import Clock, VirtualClock
+from .router import IntentMatch
+from .session import Session, Silence, Speak
+from .speaker import RenderSpeaker, Speaker
+
+log = logging.getLogger(__name__)
+
+CLOSE = object()
+"""Put on the queue when input has ended: finish what is playing, then return."""
+INTERRUPTING = ("stop", "safety")
+
+
+class Runner:
+    def __init__(self, session: Session, speaker: Speaker, clock: Clock):
+        self.session = session
+        self.speaker = speaker
+        self.clock = clock
+        self.events: queue.Queue = queue.Queue()
+        self.closing = False
+        self.on_speak: Callable[[Speak], None] | None = None
+
+    def submit(self, match: IntentMatch) -> None:
+        """Thread-safe: hand a cue to the session (stop and safety interrupt speech now)."""
+        if match.intent in INTERRUPTING:
+            self.speaker.stop()
+        self.events.put(match)
+
+    def close(self) -> None:
+        self.events.put(CLOSE)
+
+    def _handle(self, event) -> None:
+        if event is CLOSE:
+            self.closing = True
+        elif isinstance(event, IntentMatch):
+            self.session.handle(event, self.clock.now())
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._handle(self.events.get_nowait())
+            except queue.Empty:
+                return
+
+    def _sleep(self, seconds: float) -> None:
+        """Keep silence for ``seconds``, handling cues; end early if the plan changes."""
+        revision = self.session.revision
+        deadline = self.clock.monotonic() + seconds
+        while (left := deadline - self.clock.monotonic()) > 1e-6:
+            event = self.clock.wait(self.events, left)
+            if event is not None:
+                self._handle(event)
+                if self.session.revision != revision:
+                    return
+
+    def run(self, until: Callable[[], bool] | None = None) -> None:
+        """Run until ``until()`` is true, or input has closed and nothing is left to do."""
+        session = self.session
+        while True:
+            self._drain()
+            if until and until():
+                return
+            action = session.next_action(self.clock.now())
+            if isinstance(action, Speak):
+                if self.on_speak:
+                    self.on_speak(action)
+                start = self.clock.monotonic()
+                self.speaker.speak(action.text, action.rate, action.volume)
+                rest = action.span - (self.clock.monotonic() - start)
+                if rest > 0:
+                    self._sleep(rest)
+            elif isinstance(action, Silence):
+                self._sleep(action.seconds)
+            else:
+                if self.closing:
+                    session.offer = None  # nobody is left to answer it
+                    if not session.pause:
+                        return
+                wait = session.next_wakeup(self.clock.now())
+                event = self.clock.wait(self.events, wait)
+                if event is not None:
+                    self._handle(event)
+
+
+class RenderClock:
+    """A clock for rendering: waiting appends silence to the speaker's buffer."""
+
+    def __init__(self, speaker: RenderSpeaker, start: datetime | None = None):
+        self.start = VirtualClock(start).now()
+        self.speaker = speaker
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.monotonic())
+
+    def monotonic(self) -> float:
+        return self.speaker.samples / self.speaker.rate
+
+    def wait(self, events: queue.Queue, seconds: float | None) -> None:
+        if seconds:
+            self.speaker.add(np.zeros(int(round(seconds * self.speaker.rate)), np.float32))
+        return None

@@ -1,0 +1,172 @@
+"""Speakers: where the session's words go.
+
+* :class:`AudioSpeaker` renders with TTS and plays through sounddevice, stoppable at
+  once, and knows when playback really ended (for the listener's half-duplex hold-off).
+* :class:`PrintSpeaker` only prints (``--print``, and the fallback when there is no
+  sound output or the TTS fails).
+* :class:`RenderSpeaker` writes everything, silences included, into one buffer (``render``).
+
+All share ``speak(text, rate, volume)`` and ``stop()``; a failing TTS or sound device
+never stops the session: the line is printed and the session goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from typing import Protocol, TextIO
+
+import numpy as np
+
+from .audio import Audio
+from .errors import TTSError
+from .tts import Pyttsx3Renderer
+
+log = logging.getLogger(__name__)
+
+
+class Speaker(Protocol):
+    def speak(self, text: str, rate: float = 1.0, volume: float = 1.0) -> None:
+        """Say ``text``; return when it has been heard (or stopped)."""
+
+    def stop(self) -> None:
+        """Silence now (may be called from another thread)."""
+
+
+class PrintSpeaker:
+    def __init__(self, out: TextIO | None = None):
+        self.out = out or sys.stdout
+
+    def speak(self, text: str, rate: float = 1.0, volume: float = 1.0) -> None:
+        print(f"  voiceguide: {text}", file=self.out, flush=True)
+
+    def stop(self) -> None:
+        pass
+
+
+class Player:
+    """Plays one buffer at a time through sounddevice; stop() cuts it off at once."""
+
+    def __init__(self, device: int | str | None = None):
+        import sounddevice  # imported here so printing never needs PortAudio
+
+        self._sd = sounddevice
+        self.device = device
+        self._stop = threading.Event()
+        self.playing = False
+        self.ended_at = 0.0
+        """time.monotonic() when the last playback really finished."""
+        self.first_sample_at = 0.0
+        """time.monotonic() when the last playback's first buffer was handed to the device."""
+
+    def play(self, audio: Audio, volume: float = 1.0) -> None:
+        data = (audio.samples * volume).astype(np.float32)
+        pos = 0
+        done = threading.Event()
+        self._stop.clear()
+        self.first_sample_at = 0.0
+
+        def callback(outdata, frames, _time, _status):
+            nonlocal pos
+            if not self.first_sample_at:
+                self.first_sample_at = time.monotonic()
+            if self._stop.is_set():
+                raise self._sd.CallbackStop
+            chunk = data[pos:pos + frames]
+            outdata[:len(chunk), 0] = chunk
+            outdata[len(chunk):, 0] = 0
+            pos += frames
+            if pos >= len(data):
+                raise self._sd.CallbackStop
+
+        self.playing = True
+        try:
+            with self._sd.OutputStream(samplerate=audio.rate, channels=1, dtype="float32",
+                                       device=self.device, callback=callback,
+                                       finished_callback=done.set):
+                while not done.wait(0.05):
+                    if self._stop.is_set():
+                        break
+        finally:
+            self.playing = False
+            self.ended_at = time.monotonic()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class AudioSpeaker:
+    def __init__(self, renderer: Pyttsx3Renderer, volume: float = 0.9,
+                 device: int | str | None = None, out: TextIO | None = None):
+        self.renderer = renderer
+        self.volume = volume
+        self.device = device
+        self.printer = PrintSpeaker(out)
+        self._player: Player | None = None
+        self._no_output: str | None = None
+
+    @property
+    def player(self) -> Player | None:
+        if self._player is None and self._no_output is None:
+            try:
+                self._player = Player(self.device)
+            except (OSError, ImportError) as exc:
+                self._no_output = f"no sound output ({exc}); printing instead"
+                print(f"voiceguide: {self._no_output}", file=sys.stderr)
+        return self._player
+
+    def speak(self, text: str, rate: float = 1.0, volume: float = 1.0) -> None:
+        self.printer.speak(text)
+        try:
+            audio = self.renderer.render(text, rate)
+        except TTSError as exc:
+            print(f"voiceguide: {exc}", file=sys.stderr)
+            return
+        player = self.player
+        if player is None:
+            return
+        try:
+            player.play(audio, min(1.0, self.volume * volume))
+        except Exception as exc:  # PortAudio errors are plain Exceptions
+            self._player, self._no_output = None, f"sound output failed ({exc})"
+            print(f"voiceguide: {self._no_output}; printing instead", file=sys.stderr)
+
+    def stop(self) -> None:
+        if self._player:
+            self._player.stop()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._player and self._player.playing)
+
+    @property
+    def ended_at(self) -> float:
+        return self._player.ended_at if self._player else 0.0
+
+
+class RenderSpeaker:
+    """Collects speech and silence into one buffer; pair with :class:`RenderClock`."""
+
+    def __init__(self, renderer: Pyttsx3Renderer, volume: float = 0.9, rate: int = 22050):
+        self.renderer = renderer
+        self.volume = volume
+        self.rate = rate
+        self.parts: list[np.ndarray] = []
+        self.samples = 0
+
+    def speak(self, text: str, rate: float = 1.0, volume: float = 1.0) -> None:
+        audio = self.renderer.render(text, rate).resampled(self.rate)
+        self.add(audio.samples * min(1.0, self.volume * volume))
+
+    def add(self, samples: np.ndarray) -> None:
+        self.parts.append(samples.astype(np.float32))
+        self.samples += len(samples)
+
+    def stop(self) -> None:
+        pass
+
+    def audio(self) -> Audio:
+        data = np.concatenate(self.parts) if self.parts else np.zeros(0, np.float32)
+        return Audio(data, self.rate)
