@@ -227,10 +227,36 @@ def _spoken_forms(phrase: str) -> list[str]:
         spoken = [f"{number_to_words(m)} minutes" for m in SPOKEN_MINUTES if m < 60]
         spoken += ["half an hour", "an hour", "one hour", "an hour and a half", "two hours"]
         forms = [phrase.replace("{minutes} minutes", s) for s in spoken]
+    elif "{minutes}" in phrase:
+        forms = [phrase.replace("{minutes}", number_to_words(m))
+                 for m in SPOKEN_MINUTES if m < 60]
     if "{score}" in phrase:
         forms = [f.replace("{score}", number_to_words(n)) for f in forms for n in range(11)]
         forms = [f.replace("out of 10", "out of ten") for f in forms]
-    return forms
+    # People say "I'm" and "I am": offer the recognizer both the full and the short form.
+    return sorted({g for f in forms for g in (_contract(f), _uncontract(f))})
+
+
+_SPOKEN_CONTRACTIONS = {
+    "i am": "i'm", "we are": "we're", "you are": "you're", "they are": "they're",
+    "he is": "he's", "she is": "she's", "it is": "it's", "that is": "that's",
+    "let us": "let's", "can not": "can't", "do not": "don't", "will not": "won't",
+    "i have": "i've", "i will": "i'll", "i would": "i'd", "what is": "what's",
+}
+
+
+def _contract(phrase: str) -> str:
+    out = f" {phrase} "
+    for full, short in _SPOKEN_CONTRACTIONS.items():
+        out = out.replace(f" {full} ", f" {short} ")
+    return out.strip()
+
+
+def _uncontract(phrase: str) -> str:
+    out = f" {phrase} "
+    for full, short in _SPOKEN_CONTRACTIONS.items():
+        out = out.replace(f" {short} ", f" {full} ")
+    return out.strip()
 
 
 @lru_cache(maxsize=1)

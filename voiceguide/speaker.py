@@ -106,6 +106,7 @@ class AudioSpeaker:
         self.printer = PrintSpeaker(out)
         self._player: Player | None = None
         self._no_output: str | None = None
+        self._tts_error: str | None = None
 
     @property
     def player(self) -> Player | None:
@@ -122,7 +123,9 @@ class AudioSpeaker:
         try:
             audio = self.renderer.render(text, rate)
         except TTSError as exc:
-            print(f"voiceguide: {exc}", file=sys.stderr)
+            if str(exc) != self._tts_error:  # say it once, not on every line
+                self._tts_error = str(exc)
+                print(f"voiceguide: {exc}; printing the words instead", file=sys.stderr)
             return
         player = self.player
         if player is None:

@@ -1,0 +1,136 @@
+"""The script library: validation, user overrides, placeholders and the self-trigger guard."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from voiceguide.errors import ScriptError
+from voiceguide.library import builtin_dir, load_library, self_triggers
+from voiceguide.router import GUIDANCE, default_router
+
+GOOD = """
+id = "grounding-mine"
+intent = "grounding"
+title = "My own grounding"
+
+[[steps]]
+text = "Feel the chair under you."
+pause = 3
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_builtin_library_loads_with_two_variants_per_guidance_intent():
+    lib = load_library()
+    assert lib.problems == []
+    for intent in GUIDANCE:
+        assert len(lib.variants(intent)) >= 2, intent
+    assert lib.variants("return")
+    assert {s.id for s in lib.variants("grounding", bedside=True)} == {
+        "grounding-night-senses", "grounding-night-body-scan"}
+    assert all(not s.bedside for s in lib.variants("grounding"))
+
+
+def test_safety_scripts_give_the_number_and_never_keep_anyone():
+    lib = load_library()
+    for script in lib.variants("safety"):
+        text = " ".join(s.text for s in script.steps).lower()
+        assert "{emergency_number}" in text and "{crisis_lines}" in text
+        for banned in ("stay in", "keep talking", "talk it out", "don't leave", "stop them"):
+            assert banned not in text
+
+
+def test_lines_are_short():
+    """A person in a heated moment takes in one or two sentences at a time."""
+    for script in load_library().scripts.values():
+        for step in script.steps:
+            sentences = [s for s in re.split(r"(?<=[.?!])\s+", step.text) if s]
+            assert len(sentences) <= 3, (script.id, step.text)
+            assert len(step.text.split()) <= 30, (script.id, step.text)
+
+
+def test_user_script_adds_and_overrides(tmp_path):
+    write(tmp_path, "mine.toml", GOOD)
+    write(tmp_path, "override.toml", GOOD.replace("grounding-mine", "repair-staying-close")
+          .replace('intent = "grounding"', 'intent = "repair"'))
+    lib = load_library(tmp_path)
+    assert lib.problems == []
+    assert lib.get("grounding-mine").title == "My own grounding"
+    assert lib.get("repair-staying-close").title == "My own grounding"
+
+
+@pytest.mark.parametrize("text,expected", [
+    (GOOD.replace('intent = "grounding"', 'intent = "gardening"'), r"broken\.toml: intent:"),
+    (GOOD.replace("pause = 3", "pause = 3\nwobble = 1"), r"broken\.toml: steps\.0\.wobble:"),
+    (GOOD.replace("pause = 3", 'pause = "long"'), r"broken\.toml: steps\.0\.pause:"),
+    (GOOD.replace("Feel the chair under you.", "Back at {return_time}."),
+     r"broken\.toml: steps\.0\.text: placeholder \{return_time\} is not allowed"),
+    (GOOD.replace("Feel the chair under you.", "Breathe {now"), r"steps\.0\.text: bad placeholder"),
+    (GOOD + "[[steps\n", r"broken\.toml: not valid TOML"),
+    (GOOD.replace("Feel the chair under you.", "You should calm down."), r"you should"),
+    (GOOD.replace('id = "grounding-mine"', 'id = "Bad Id"'), r"broken\.toml: id:"),
+])
+def test_broken_user_file_is_one_line_and_the_rest_loads(tmp_path, text, expected):
+    write(tmp_path, "broken.toml", text)
+    write(tmp_path, "mine.toml", GOOD)
+    lib = load_library(tmp_path)
+    assert len(lib.problems) == 1
+    assert "\n" not in lib.problems[0]
+    assert re.search(expected, lib.problems[0]), lib.problems[0]
+    assert lib.get("grounding-mine") is not None
+    assert len(lib.scripts) == len(load_library().scripts) + 1
+
+
+@pytest.mark.parametrize("line,intent", [
+    ("Now say: I'm flooded.", "flooded"),
+    ("Take a break.", "pause"),
+    ("Okay, let's begin.", "yes"),
+    ("When it's done, stop.", "stop"),
+    ("If it helps, say I'm not safe out loud.", "safety"),
+])
+def test_self_trigger_guard_catches_lines_the_device_would_hear(tmp_path, line, intent):
+    assert intent in self_triggers(line, default_router())
+    write(tmp_path, "echo.toml", GOOD.replace("Feel the chair under you.", line))
+    lib = load_library(tmp_path)
+    assert "self-trigger" in lib.problems[0] and "echo.toml" in lib.problems[0]
+    assert lib.get("grounding-mine") is None
+
+
+def test_every_builtin_line_is_silent_to_the_router():
+    router = default_router()
+    lib = load_library()
+    lines = [s.text for sc in lib.scripts.values() for s in sc.steps]
+    lines += list(lib.prompts.model_dump().values())
+    assert lines
+    for line in lines:
+        assert self_triggers(line, router) is None, line
+
+
+def test_a_safety_script_without_the_number_is_rejected(tmp_path):
+    text = GOOD.replace('intent = "grounding"', 'intent = "safety"')
+    write(tmp_path, "safety.toml", text)
+    assert "must say {emergency_number}" in load_library(tmp_path).problems[0]
+
+
+def test_broken_builtin_fails_the_load(tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "scripts"
+    shutil.copytree(builtin_dir(), copy)
+    (copy / "repair_staying_close.toml").write_text("id = 3")
+    monkeypatch.setattr("voiceguide.library.builtin_dir", lambda: copy)
+    with pytest.raises(ScriptError, match="repair_staying_close.toml"):
+        load_library()
+
+
+def test_missing_user_folder_is_reported_not_fatal(tmp_path):
+    lib = load_library(tmp_path / "nope")
+    assert "does not exist" in lib.problems[0]
