@@ -1,7 +1,170 @@
-"""Hearing commands (hear, devices, doctor, model) for the main parser."""
+"""Hearing commands: hear (files), devices, doctor, model download / list."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from ..audio import RATE, read_wav
+from ..config import load_settings
+from ..errors import AudioFormatError, VoiceguideError
+from ..router import default_router
+from .models import (DEFAULT_MODEL, download, find_vosk_model, installed_models, search_dirs,
+                     select_engine)
+from .pipeline import Hearing
+
+
+def _settings(args):
+    return load_settings(Path(args.config) if args.config else None)
+
+
+def cmd_hear(args) -> int:
+    settings = _settings(args)
+    router = default_router()
+    engine = select_engine(args.engine, args.model, settings, router)
+    print(f"voiceguide: recognizing with {engine.description}", file=sys.stderr)
+    failed = 0
+    for name in args.files:
+        try:
+            audio = read_wav(name).resampled(RATE)
+        except AudioFormatError as exc:
+            print(f"voiceguide: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        hearing = Hearing(engine, router, end_silence=args.end_silence,
+                          mode=lambda: "answers" if args.answers else "cues")
+        pcm = audio.pcm16()
+        detections = hearing.feed(pcm) + hearing.flush()
+        accepted = [d for d in detections if d.match]
+        shown = detections if args.all else accepted
+        for d in shown:
+            _print_detection(name, d, args.json)
+        if not accepted and not (args.all and shown):
+            if args.json:
+                print(json.dumps({"file": name, "start": None, "end": None, "transcript": "",
+                                  "intent": None, "confidence": 0.0}))
+            else:
+                print(f"{name}: no cue")
+    return 1 if failed else 0
+
+
+def _print_detection(name, d, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"file": name, "start": round(d.start, 2), "end": round(d.end, 2),
+                          "transcript": d.transcript.text,
+                          "intent": d.match.intent if d.match else None,
+                          "confidence": round(d.match.confidence, 3) if d.match else 0.0,
+                          **({"slots": dict(d.match.slots)} if d.match and d.match.slots
+                             else {})}, ensure_ascii=False), flush=True)
+    else:
+        what = d.match.intent if d.match else f"rejected ({d.reason})"
+        print(f"{name}: {d.start:6.2f}-{d.end:6.2f}s {d.transcript.text!r} -> {what}")
+
+
+def cmd_devices(args) -> int:
+    try:
+        import sounddevice as sd
+
+        devices = sd.query_devices()
+    except (OSError, ImportError) as exc:
+        raise VoiceguideError(f"cannot list audio devices ({exc}); install PortAudio "
+                              "(sudo apt install libportaudio2)") from None
+    default_in, default_out = sd.default.device
+    for i, d in enumerate(devices):
+        marks = ("<" if i == default_in else " ") + (">" if i == default_out else " ")
+        print(f"{marks} {i:3} {d['name']}  (in {d['max_input_channels']}, "
+              f"out {d['max_output_channels']}, {d['default_samplerate']:.0f} Hz)")
+    print("< default input, > default output; choose with --device NAME_OR_INDEX")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    settings = _settings(args)
+    problems = 0
+
+    def line(ok: bool, what: str, fix: str = "") -> None:
+        nonlocal problems
+        problems += not ok
+        print(f"[{'ok' if ok else '!!'}] {what}" + (f"\n     fix: {fix}" if fix and not ok else ""))
+
+    line(bool(shutil.which("espeak-ng")), "espeak-ng installed", "sudo apt install espeak-ng")
+    try:
+        from ..tts import Pyttsx3Renderer
+
+        audio = Pyttsx3Renderer(settings.speech.voice, settings.speech.rate, 10).render("Hello.")
+        line(audio.seconds > 0.2, f"text-to-speech works ({audio.seconds:.1f} s of speech)")
+    except VoiceguideError as exc:
+        line(False, f"text-to-speech: {exc}", "check [speech] voice in `voiceguide config`")
+    try:
+        import sounddevice as sd
+
+        default_in, default_out = sd.default.device
+        has_in = any(d["max_input_channels"] > 0 for d in sd.query_devices())
+        has_out = any(d["max_output_channels"] > 0 for d in sd.query_devices())
+        line(has_in, "a microphone is available",
+             "plug one in, or use `voiceguide listen --text`")
+        line(has_out, "a sound output is available", "plug in speakers or headphones")
+    except (OSError, ImportError) as exc:
+        line(False, f"audio devices: {exc}", "sudo apt install libportaudio2")
+    try:
+        import pocketsphinx
+
+        line(Path(pocketsphinx.get_model_path(), "en-us").is_dir(),
+             "PocketSphinx with its US-English model")
+    except ImportError:
+        line(False, "PocketSphinx", "pip install pocketsphinx")
+    model = None
+    try:
+        model = find_vosk_model(None, settings)
+    except VoiceguideError:
+        pass
+    line(model is not None, f"Vosk model: {model or 'none found'}",
+         "voiceguide model download   (PocketSphinx is used until then)")
+    print("engine in use: " + ("vosk" if model and settings.listen.engine != "pocketsphinx"
+                               else "pocketsphinx"))
+    return 1 if problems else 0
+
+
+def cmd_model(args) -> int:
+    settings = _settings(args)
+    if args.action == "download":
+        dest = Path(args.dir) if args.dir else None
+        path = download(args.name or DEFAULT_MODEL, dest, args.url)
+        print(f"model ready: {path}")
+        return 0
+    models = installed_models(search_dirs(settings))
+    if not models:
+        print("no Vosk models installed (looked in: "
+              + ", ".join(str(d) for d in search_dirs(settings)) + ")")
+        print("install one with: voiceguide model download")
+    for m in models:
+        print(m)
+    return 0
+
 
 def add_commands(sub) -> None:
-    pass
+    s = sub.add_parser("hear", help="recognize cues in WAV files (one model load for all)")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"])
+    s.add_argument("--model", help="Vosk model folder")
+    s.add_argument("--json", action="store_true", help="one JSON object per line")
+    s.add_argument("--all", action="store_true", help="also show rejected utterances")
+    s.add_argument("--answers", action="store_true", help="also accept 0-10 answers")
+    s.add_argument("--end-silence", type=float, default=0.3,
+                   help="seconds of silence that end an utterance (default 0.3)")
+    s.set_defaults(func=cmd_hear, bare=True)
+
+    s = sub.add_parser("devices", help="list audio devices")
+    s.set_defaults(func=cmd_devices, bare=True)
+
+    s = sub.add_parser("doctor", help="check audio, TTS, engines and models, with fixes")
+    s.set_defaults(func=cmd_doctor, bare=True)
+
+    s = sub.add_parser("model", help="download or list Vosk models")
+    s.add_argument("action", choices=["download", "list"])
+    s.add_argument("name", nargs="?", help=f"model name (default {DEFAULT_MODEL})")
+    s.add_argument("--dir", help="where to put it (default: models/ in the checkout)")
+    s.add_argument("--url", help="base URL to download from")
+    s.set_defaults(func=cmd_model, bare=True)

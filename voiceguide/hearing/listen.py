@@ -1,0 +1,155 @@
+"""The main job: microphone -> VAD -> engine -> router -> session -> speaker.
+
+Half-duplex: while the device speaks, and for ``listen.holdoff`` seconds after playback
+really ended, only a bare "stop" (decoded with a stop-only grammar) is acted on, so the
+device never answers its own voice.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+import time
+
+import numpy as np
+
+from ..errors import NoMicrophone
+from .engines import STOP_PHRASES
+from .models import select_engine
+from .pipeline import RATE, Detection, Hearing
+
+log = logging.getLogger(__name__)
+
+
+class MicSource:
+    """Captures at a rate the device supports; the callback only queues bytes."""
+
+    def __init__(self, device: str | int | None = None, block_seconds: float = 0.03,
+                 max_queue_seconds: float = 5.0):
+        try:
+            import sounddevice as sd
+        except OSError as exc:
+            raise NoMicrophone(f"cannot use audio input ({exc}); install PortAudio "
+                               "(sudo apt install libportaudio2) or use `listen --text`") from None
+        if isinstance(device, str) and device.isdigit():
+            device = int(device)
+        try:
+            info = sd.query_devices(device, "input")
+        except (ValueError, sd.PortAudioError) as exc:
+            raise NoMicrophone(f"no microphone found ({exc}); try `voiceguide listen --text`, "
+                               "or pick one with --device (see `voiceguide devices`)") from None
+        self.rate = int(info["default_samplerate"])
+        self.name = info["name"]
+        self.block = int(self.rate * block_seconds)
+        self.queue: queue.Queue = queue.Queue(maxsize=int(max_queue_seconds / block_seconds))
+        self.overflows = 0
+        self._sd = sd
+        self._device = device
+        self._stream = None
+
+    def _callback(self, indata, frames, _time, status) -> None:
+        try:
+            self.queue.put_nowait(bytes(indata))
+        except queue.Full:
+            self.overflows += 1
+            if self.overflows in (1, 10) or self.overflows % 100 == 0:
+                log.warning("audio input queue full: %d blocks dropped (CPU too slow?)",
+                            self.overflows)
+
+    def __enter__(self) -> "MicSource":
+        try:
+            self._stream = self._sd.RawInputStream(samplerate=self.rate, blocksize=self.block,
+                                                   device=self._device, channels=1,
+                                                   dtype="int16", callback=self._callback)
+            self._stream.start()
+        except Exception as exc:  # PortAudioError and friends
+            raise NoMicrophone(f"cannot open the microphone {self.name!r} ({exc}); try "
+                               "`voiceguide listen --text`") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._stream:
+            self._stream.stop()
+            self._stream.close()
+
+    def chunks(self, stop: threading.Event):
+        """16 kHz PCM16 chunks, resampled as a stream."""
+        import soxr
+
+        resampler = None if self.rate == RATE else soxr.ResampleStream(self.rate, RATE, 1,
+                                                                       dtype="int16")
+        while not stop.is_set():
+            try:
+                data = self.queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if resampler is None:
+                yield data
+            else:
+                yield resampler.resample_chunk(np.frombuffer(data, np.int16)).tobytes()
+
+
+def listen_microphone(app, args) -> int:
+    from ..cli import _describe, _run_interruptible
+
+    settings = app.settings
+    engine = select_engine(args.engine, args.model, settings, app.router)
+    device = args.device if args.device is not None else settings.listen.device
+    runner = app.runner(args.print, bedside=args.bedside)
+    speaker = runner.speaker
+    holdoff = settings.listen.holdoff
+
+    def device_speaking(since: float | None = None) -> bool:
+        if getattr(speaker, "busy", False):
+            return True
+        ended = getattr(speaker, "ended_at", 0.0)
+        return ended > 0 and time.monotonic() - ended < holdoff or (
+            since is not None and ended + holdoff > since)
+
+    def mode() -> str:
+        if device_speaking():
+            return "stop"
+        offer = runner.session.offer
+        return "answers" if offer and offer.kind.startswith("distress") else "cues"
+
+    hearing = Hearing(engine, app.router, mode=mode)
+    mic = MicSource(device)
+    print(f"voiceguide: listening on {mic.name!r} with {engine.description}. "
+          "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
+    stop = threading.Event()
+
+    def handle(d: Detection) -> None:
+        started = d.ended_at - (d.end - d.start) - hearing.segmenter.end_frames * 0.03
+        if d.match is None:
+            if settings.listen.log_transcripts and d.transcript.text:
+                print(f"heard: {d.transcript.text!r} -> no cue ({d.reason})", flush=True)
+            return
+        if device_speaking(since=started) and not (
+                d.match.intent == "stop" and d.transcript.text in STOP_PHRASES):
+            log.info("ignored %r while the device was speaking", d.transcript.text)
+            return
+        print(_describe(d.transcript.text, d.match), flush=True)
+        runner.submit(d.match)
+
+    def hear_loop() -> None:
+        try:
+            for chunk in mic.chunks(stop):
+                for d in hearing.feed(chunk):
+                    handle(d)
+        except Exception:  # keep the speaking side alive; say what broke
+            log.exception("listening stopped")
+            print("voiceguide: listening stopped after an error (see above); Ctrl-C to quit",
+                  file=sys.stderr)
+
+    with mic:
+        thread = threading.Thread(target=hear_loop, name="hear", daemon=True)
+        thread.start()
+        try:
+            _run_interruptible(runner)
+        finally:
+            stop.set()
+    if mic.overflows:
+        print(f"voiceguide: {mic.overflows} audio blocks were dropped", file=sys.stderr)
+    return 0
