@@ -11,7 +11,7 @@ want_test=0
 
 packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2)
 if [ "$want_test" = 1 ]; then
-  packages+=(pulseaudio pulseaudio-utils libasound2-plugins)
+  packages+=(pulseaudio pulseaudio-utils libasound2-plugins flite)
 fi
 
 missing=()

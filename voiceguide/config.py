@@ -53,6 +53,13 @@ class ListenSettings(_Model):
     """Input device name or index; None = the system default."""
     holdoff: float = Field(default=0.8, ge=0, le=5)
     """Seconds after playback really ends before cues are acted on again."""
+    end_silence: float = Field(default=0.3, ge=0.1, le=2.0)
+    """Seconds of silence that end an utterance (the decision is made then)."""
+    max_phone_distance: float = Field(default=0.65, ge=0.1, le=3.0)
+    """PocketSphinx: reject a cue whose phones differ more than this (per phone) from a
+    free phone-loop decode of the same audio. Lower = fewer false triggers, more misses."""
+    min_coverage: float = Field(default=0.5, ge=0, le=1)
+    """PocketSphinx: reject a cue whose words cover less than this share of the utterance."""
     log_transcripts: bool = False
     """Print what was heard even when it routed to nothing (off: nothing is logged)."""
 

@@ -223,7 +223,11 @@ class Router:
 def _spoken_forms(phrase: str) -> list[str]:
     """A template phrase in words a recognizer can hear ({minutes} and {score} expanded)."""
     forms = [phrase]
-    if "{minutes} minutes" in phrase:
+    if re.search(r"\{minutes\} minutes \w", phrase):
+        # Used as an adjective ("a {minutes} minutes break"): people say "a twenty minute break".
+        forms = [phrase.replace("{minutes} minutes", f"{number_to_words(m)} minute")
+                 for m in SPOKEN_MINUTES if m < 60]
+    elif "{minutes} minutes" in phrase:
         spoken = [f"{number_to_words(m)} minutes" for m in SPOKEN_MINUTES if m < 60]
         spoken += ["half an hour", "an hour", "one hour", "an hour and a half", "two hours"]
         forms = [phrase.replace("{minutes} minutes", s) for s in spoken]

@@ -8,6 +8,7 @@ between utterances or during silences. Silences end early when the plan changes.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 from datetime import datetime, timedelta
 from typing import Callable
@@ -111,6 +112,7 @@ class RenderClock:
         return self.speaker.samples / self.speaker.rate
 
     def wait(self, events: queue.Queue, seconds: float | None) -> None:
-        if seconds:
-            self.speaker.add(np.zeros(int(round(seconds * self.speaker.rate)), np.float32))
+        if seconds and seconds > 0:
+            # ceil: a sub-sample remainder must still move time forward.
+            self.speaker.add(np.zeros(math.ceil(seconds * self.speaker.rate), np.float32))
         return None

@@ -26,25 +26,27 @@ from .errors import AudioFormatError, TTSError
 log = logging.getLogger(__name__)
 
 
-class Pyttsx3Renderer:
-    """Renders text to :class:`Audio` with pyttsx3; results are cached per text and rate."""
+class _Worker:
+    """The one thread that owns pyttsx3's engine. pyttsx3.init() hands every caller the
+    same cached engine, so a second thread driving it would race: all renderers in the
+    process share this worker."""
 
-    def __init__(self, voice: str | None = None, rate: int = 150, timeout: float = 15.0,
-                 cache_size: int = 256):
-        self.voice = voice
-        self.rate = rate
-        self.timeout = timeout
-        self._jobs: queue.Queue = queue.Queue()
-        self._cache: OrderedDict[tuple[str, int], Audio] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
-        self._tmp = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
-        self._broken: str | None = None
-        self._thread = threading.Thread(target=self._work, name="tts", daemon=True)
-        self._started = Future()
-        self._thread.start()
+    _instance: "_Worker | None" = None
+    _lock = threading.Lock()
 
-    # ---- worker ----
+    @classmethod
+    def get(cls) -> "_Worker":
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def __init__(self):
+        self.jobs: queue.Queue = queue.Queue()
+        self.started: Future = Future()
+        self.tmp = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
+        threading.Thread(target=self._work, name="tts", daemon=True).start()
+
     def _work(self) -> None:
         try:
             import pyttsx3
@@ -52,54 +54,78 @@ class Pyttsx3Renderer:
             with contextlib.redirect_stdout(io.StringIO()):
                 engine = pyttsx3.init("espeak") if os.name == "posix" and \
                     not _is_mac() else pyttsx3.init()
-                if self.voice:
-                    engine.setProperty("voice", _voice_id(engine, self.voice))
+            voice_ids: dict[str | None, str] = {None: engine.getProperty("voice")}
         except Exception as exc:  # pyttsx3 raises bare exceptions of many kinds
-            self._started.set_exception(TTSError(
+            self.started.set_exception(TTSError(
                 f"text-to-speech could not start ({exc}); install espeak-ng "
-                "(sudo apt install espeak-ng) or check the voice name"))
+                "(sudo apt install espeak-ng)"))
             return
-        self._started.set_result(True)
+        self.started.set_result(True)
         n = 0
         while True:
-            text, rate, fut = self._jobs.get()
-            if fut.set_running_or_notify_cancel():
-                error: Exception | None = None
-                # pyttsx3's espeak loop now and then writes an empty file: try again.
-                for _attempt in range(3):
-                    n += 1
-                    path = self._tmp / f"u{n}.wav"
-                    try:
-                        with contextlib.redirect_stdout(io.StringIO()):
-                            engine.setProperty("rate", rate)
-                            engine.save_to_file(text, str(path))
-                            engine.runAndWait()
-                        fut.set_result(read_wav(path))
-                        break
-                    except (Exception, AudioFormatError) as exc:
-                        error = exc
-                    finally:
-                        path.unlink(missing_ok=True)
-                else:
-                    fut.set_exception(TTSError(f"text-to-speech failed on {text[:40]!r} ({error})"))
+            text, rate, voice, fut = self.jobs.get()
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                if voice not in voice_ids:
+                    voice_ids[voice] = _voice_id(engine, voice)
+                engine.setProperty("voice", voice_ids[voice])
+            except Exception as exc:  # never let the worker die: a dead worker looks hung
+                fut.set_exception(TTSError(str(exc)))
+                continue
+            error: Exception | None = None
+            # pyttsx3's espeak loop now and then writes an empty file: try again.
+            for _attempt in range(3):
+                n += 1
+                path = self.tmp / f"u{n}.wav"
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        engine.setProperty("rate", rate)
+                        engine.save_to_file(text, str(path))
+                        engine.runAndWait()
+                    fut.set_result(read_wav(path))
+                    break
+                except (Exception, AudioFormatError) as exc:
+                    error = exc
+                finally:
+                    path.unlink(missing_ok=True)
+            else:
+                fut.set_exception(TTSError(f"text-to-speech failed on {text[:40]!r} ({error})"))
 
-    # ---- API ----
-    def render(self, text: str, rate: float = 1.0) -> Audio:
-        """Render ``text`` at ``rate`` times the configured words per minute."""
+
+class Pyttsx3Renderer:
+    """Renders text to :class:`Audio` with pyttsx3; results are cached per text, rate
+    and voice."""
+
+    def __init__(self, voice: str | None = None, rate: int = 150, timeout: float = 15.0,
+                 cache_size: int = 256):
+        self.voice = voice
+        self.rate = rate
+        self.timeout = timeout
+        self._cache: OrderedDict[tuple[str, int, str | None], Audio] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._broken: str | None = None
+
+    def render(self, text: str, rate: float = 1.0, voice: str | None = None) -> Audio:
+        """Render ``text`` at ``rate`` times the configured words per minute
+        (in ``voice`` instead of the configured one, if given)."""
         wpm = int(round(self.rate * rate))
-        key = (text, wpm)
+        voice = voice or self.voice
+        key = (text, wpm, voice)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         if self._broken:
             raise TTSError(self._broken)
+        worker = _Worker.get()
         try:
-            self._started.result(timeout=self.timeout)
+            worker.started.result(timeout=self.timeout)
         except TimeoutError:
             raise TTSError("text-to-speech did not start in time") from None
         fut: Future = Future()
-        self._jobs.put((text, wpm, fut))
+        worker.jobs.put((text, wpm, voice, fut))
         try:
             audio = fut.result(timeout=self.timeout)
         except TimeoutError:

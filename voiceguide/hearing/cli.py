@@ -33,7 +33,8 @@ def cmd_hear(args) -> int:
             print(f"voiceguide: {exc}", file=sys.stderr)
             failed += 1
             continue
-        hearing = Hearing(engine, router, end_silence=args.end_silence,
+        hearing = Hearing(engine, router,
+                          end_silence=args.end_silence or settings.listen.end_silence,
                           mode=lambda: "answers" if args.answers else "cues")
         pcm = audio.pcm16()
         detections = hearing.feed(pcm) + hearing.flush()
@@ -152,8 +153,8 @@ def add_commands(sub) -> None:
     s.add_argument("--json", action="store_true", help="one JSON object per line")
     s.add_argument("--all", action="store_true", help="also show rejected utterances")
     s.add_argument("--answers", action="store_true", help="also accept 0-10 answers")
-    s.add_argument("--end-silence", type=float, default=0.3,
-                   help="seconds of silence that end an utterance (default 0.3)")
+    s.add_argument("--end-silence", type=float,
+                   help="seconds of silence that end an utterance (default: config, 0.3)")
     s.set_defaults(func=cmd_hear, bare=True)
 
     s = sub.add_parser("devices", help="list audio devices")

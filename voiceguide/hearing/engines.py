@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Literal, Protocol
 
+import numpy as np
+
 from ..errors import EngineUnavailable, ModelNotFound
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ class Transcript:
     mode: str = "cues"
     distance: float | None = None
     """PocketSphinx only: phone edit distance between the cue and a free phone decode."""
+    coverage: float | None = None
+    """PocketSphinx only: share of the utterance's frames taken by the cue's words."""
 
 
 class Engine(Protocol):
@@ -168,6 +172,14 @@ def _edit_distance(a: list[str], b: list[str]) -> int:
     return prev[-1]
 
 
+def _dither(pcm: bytes) -> bytes:
+    """Add +-1 LSB of fixed pseudo-random noise: digital silence (log of zero energy)
+    derails the features, and a fixed seed keeps the result reproducible."""
+    x = np.frombuffer(pcm, np.int16).astype(np.int32)
+    noise = np.random.default_rng(0).integers(-1, 2, len(x))
+    return np.clip(x + noise, -32768, 32767).astype(np.int16).tobytes()
+
+
 _NOT_PHONES = {"SIL", "+NSN+", "+SPN+", "<s>", "</s>", "<sil>", "(NULL)"}
 
 
@@ -177,13 +189,15 @@ class SphinxEngine:
     A grammar decoder maps any audio onto *some* cue, so each utterance is decoded a
     second time with a free phone loop; when the phones of the chosen cue are too far
     (edit distance per phone above ``max_phone_distance``) from what the phone loop
-    heard, the utterance is marked out of grammar.
+    heard, or the cue's words cover less than ``min_coverage`` of the utterance, the
+    utterance is marked out of grammar.
     """
 
     name = "pocketsphinx"
 
     def __init__(self, phrases: dict[str, list[str]] | list[str], model_dir: Path | None = None,
-                 sample_rate: int = 16000, max_phone_distance: float = 0.9):
+                 sample_rate: int = 16000, max_phone_distance: float = 0.65,
+                 min_coverage: float = 0.5, stop_max_phone_distance: float = 0.75):
         try:
             import pocketsphinx
         except ImportError as exc:  # pragma: no cover - a core dependency
@@ -195,13 +209,19 @@ class SphinxEngine:
             raise ModelNotFound(f"{base}: no PocketSphinx en-us model here")
         try:
             # bestpath off: the lattice pass drops whole grammar paths on synthetic speech.
+            # Batch CMN and our own fixed dither (in finish) make each decision depend on
+            # that utterance alone, not on what was decoded before it.
             self.decoder = pocketsphinx.Decoder(hmm=str(hmm), dict=str(dic), lm=None,
                                                 samprate=sample_rate, bestpath=False,
-                                                logfn=os.devnull)
+                                                cmn="batch", logfn=os.devnull)
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"pocketsphinx could not start ({exc})") from None
         self.description = f"pocketsphinx (bundled US-English model {base / 'en-us'})"
         self.max_phone_distance = max_phone_distance
+        self.min_coverage = min_coverage
+        # "stop" is four phones: per-phone distance is coarse there, so the barge-in rule
+        # leans on its tiny grammar, coverage and a short utterance instead (pipeline).
+        self.stop_max_phone_distance = stop_max_phone_distance
         modes = phrases if isinstance(phrases, dict) else {"cues": list(phrases)}
         modes = {"stop": list(STOP_PHRASES), **modes}
         vocab = _vocabulary(p for ps in modes.values() for p in ps)
@@ -240,12 +260,21 @@ class SphinxEngine:
         self._audio = []
         if not pcm:
             return Transcript("", (), False, self._mode)
-        hyp = self._decode(self._mode, pcm).hyp()
+        pcm = _dither(pcm)
+        decoder = self._decode(self._mode, pcm)
+        hyp = decoder.hyp()
         text = hyp.hypstr.strip() if hyp else ""
         if not text:
             return Transcript("", (), True, self._mode)
+        # How much of the utterance the cue's words account for: a short cue that had to
+        # explain a long sentence as silence and noise is not what was said.
+        spoken = sum(s.end_frame - s.start_frame + 1 for s in decoder.seg() or ()
+                     if s.word[:1] not in "<[+")
+        coverage = spoken / max(1, decoder.n_frames())
         heard = [s.word for s in self._decode("phones", pcm).seg() if s.word not in _NOT_PHONES]
         expected = [ph for w in text.split() for ph in (self.decoder.lookup_word(w) or "").split()]
         distance = _edit_distance(expected, heard) / max(1, len(expected))
-        oog = distance > self.max_phone_distance
-        return Transcript(text, tuple(text.split()), oog, self._mode, round(distance, 3))
+        limit = self.stop_max_phone_distance if self._mode == "stop" else self.max_phone_distance
+        oog = distance > limit or coverage < self.min_coverage
+        return Transcript(text, tuple(text.split()), oog, self._mode, round(distance, 3),
+                          round(coverage, 3))

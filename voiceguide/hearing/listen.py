@@ -114,7 +114,7 @@ def listen_microphone(app, args) -> int:
         offer = runner.session.offer
         return "answers" if offer and offer.kind.startswith("distress") else "cues"
 
-    hearing = Hearing(engine, app.router, mode=mode)
+    hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode)
     mic = MicSource(device)
     print(f"voiceguide: listening on {mic.name!r} with {engine.description}. "
           "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)

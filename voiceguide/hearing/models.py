@@ -86,7 +86,8 @@ def select_engine(name: str | None, model: str | Path | None, settings: Settings
             raise ModelNotFound("no Vosk model found (looked in: " + ", ".join(
                 str(d) for d in search_dirs(settings)) + "); run `voiceguide model download` "
                 "or use --engine pocketsphinx")
-    return SphinxEngine(modes)
+    return SphinxEngine(modes, max_phone_distance=settings.listen.max_phone_distance,
+                        min_coverage=settings.listen.min_coverage)
 
 
 # ---------------------------------------------------------------------------- download

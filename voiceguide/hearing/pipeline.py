@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 RATE = 16000
 FRAME = 480  # samples: 30 ms at 16 kHz
 FRAME_BYTES = FRAME * 2
+MAX_STOP_SECONDS = 1.5
+"""A barge-in "stop" longer than this (pre-roll included) is the device's own talk."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ class Hearing:
                 return Detection(start, end, Transcript("", mode=self._current_mode), None,
                                  "too_long", time.monotonic(), ended_at)
             match, reason = self.verify(transcript)
+            if match and transcript.mode == "stop" and end - start > MAX_STOP_SECONDS:
+                match, reason = None, "not_a_cue"  # barge-in: a bare, short "stop" only
             return Detection(start, end, transcript, match, reason, time.monotonic(), ended_at)
         return None
 

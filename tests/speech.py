@@ -1,0 +1,73 @@
+"""Speech fixtures, generated reproducibly: real pyttsx3 (espeak-ng) speech, optional noise.
+
+Files are named by content (``im_flooded__en-us+f3__150__clean.wav``) so a failing case
+says what it was.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.audio import Audio, read_wav, write_wav
+from voiceguide.tts import Pyttsx3Renderer
+
+
+@lru_cache(maxsize=1)
+def renderer() -> Pyttsx3Renderer:
+    return Pyttsx3Renderer(None, 150, timeout=30)
+
+
+def flite(text: str, voice: str, wpm: int = 150) -> Audio:
+    """A second, more natural offline synthesizer (Debian's flite, CMU Arctic voices)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "f.wav"
+        subprocess.run(["flite", "-voice", voice, "--setf", f"duration_stretch={150 / wpm:.2f}",
+                        "-t", text, "-o", str(out)], check=True, capture_output=True)
+        return read_wav(out)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def add_noise(audio: Audio, snr_db: float, seed: int = 0, kind: str = "pink") -> Audio:
+    """Mix noise in at ``snr_db`` relative to the speech power (voiced part)."""
+    rng = np.random.default_rng(seed)
+    x = audio.samples
+    voiced = x[np.abs(x) > 0.02]
+    p_signal = float(np.mean(voiced ** 2)) if len(voiced) else 1e-4
+    white = rng.standard_normal(len(x))
+    if kind == "pink":  # 1/f spectrum
+        spectrum = np.fft.rfft(white)
+        f = np.arange(len(spectrum))
+        spectrum /= np.sqrt(np.maximum(f, 1))
+        noise = np.fft.irfft(spectrum, len(x))
+    else:
+        noise = white
+    noise *= np.sqrt(p_signal / 10 ** (snr_db / 10) / np.mean(noise ** 2))
+    return Audio(np.clip(x + noise, -1, 1).astype(np.float32), audio.rate)
+
+
+def synth(folder: Path, text: str, voice: str = "en-us+f3", wpm: int = 150,
+          snr_db: float | None = None, rate: int = 16000, lead: float = 0.4) -> Path:
+    """Render ``text`` and write it as a WAV (silence around it, noise if asked)."""
+    noise = "clean" if snr_db is None else f"{snr_db:g}db"
+    path = folder / f"{slug(text)}__{voice.replace(':', '-')}__{wpm}__{noise}.wav"
+    if path.exists():
+        return path
+    if voice.startswith("flite:"):
+        speech = flite(text, voice.split(":", 1)[1], wpm).resampled(rate)
+    else:
+        speech = renderer().render(text, wpm / 150, voice=voice).resampled(rate)
+    pad = np.zeros(int(lead * rate), np.float32)
+    audio = Audio(np.concatenate([pad, speech.samples, pad, pad]), rate)
+    if snr_db is not None:
+        audio = add_noise(audio, snr_db, seed=len(text))
+    write_wav(path, audio)
+    return path
