@@ -33,7 +33,7 @@ def flite(text: str, voice: str, wpm: int = 150) -> Audio:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return re.sub(r"\W+", "_", text.lower()).strip("_")
 
 
 def add_noise(audio: Audio, snr_db: float, seed: int = 0, kind: str = "pink") -> Audio:

@@ -96,14 +96,14 @@ class VoskEngine:
         modes = {"stop": list(STOP_PHRASES), **modes}
         vocab = _vocabulary(p for ps in modes.values() for p in ps)
         self.missing_words = [w for w in vocab if self.model.vosk_model_find_word(w) < 0]
-        if self.missing_words:
-            log.warning("%d cue words are not in the Vosk model's vocabulary and their phrases "
-                        "are left out: %s", len(self.missing_words),
-                        ", ".join(self.missing_words[:20]))
         self.modes = {m: _keep_known(ps, set(self.missing_words)) for m, ps in modes.items()}
         if not self.modes.get("cues"):
             raise EngineUnavailable(f"{model_path}: the model knows none of the cue phrases "
                                     "(is it an English model?)")
+        if self.missing_words:
+            log.warning("%d cue words are not in the Vosk model's vocabulary and their phrases "
+                        "are left out: %s", len(self.missing_words),
+                        ", ".join(self.missing_words[:20]))
         self.phrases = self.modes["cues"]
         self._unk = self.model.vosk_model_find_word(UNKNOWN) >= 0
         self._recognizers = {m: self._recognizer(self._grammar(ps))

