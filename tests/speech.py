@@ -9,18 +9,12 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from voiceguide.audio import Audio, read_wav, write_wav
 from voiceguide.tts import Pyttsx3Renderer
-
-
-@lru_cache(maxsize=1)
-def renderer() -> Pyttsx3Renderer:
-    return Pyttsx3Renderer(None, 150, timeout=30)
 
 
 def flite(text: str, voice: str, wpm: int = 150) -> Audio:
@@ -64,7 +58,12 @@ def synth(folder: Path, text: str, voice: str = "en-us+f3", wpm: int = 150,
     if voice.startswith("flite:"):
         speech = flite(text, voice.split(":", 1)[1], wpm).resampled(rate)
     else:
-        speech = renderer().render(text, wpm / 150, voice=voice).resampled(rate)
+        # Rendered twice, the second kept: pyttsx3's espeak loop can apply a new rate one
+        # utterance late, which would make a fixture depend on what was rendered before it.
+        speech = None
+        for _ in range(2):
+            speech = Pyttsx3Renderer(None, 150, timeout=30).render(text, wpm / 150, voice=voice)
+        speech = speech.resampled(rate)
     pad = np.zeros(int(lead * rate), np.float32)
     audio = Audio(np.concatenate([pad, speech.samples, pad, pad]), rate)
     if snr_db is not None:

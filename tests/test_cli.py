@@ -121,3 +121,4 @@ def test_say_with_broken_tts_still_prints_every_line(cli, tmp_path):
     assert "Start with yourself" in proc.stdout or "say where you are" in proc.stdout
     assert "no voice 'no-such-voice'" in proc.stderr and "printing the words instead" in proc.stderr
     assert proc.stderr.count("no voice") == 1  # said once, not on every line
+

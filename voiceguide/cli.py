@@ -49,7 +49,9 @@ class App:
         session = Session(self.library, self.settings.session, bedside=bedside)
         if printing:
             return Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
-        speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume)
+        device = self.settings.speech.device
+        speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume,
+                               device=int(device) if device and device.isdigit() else device)
         return Runner(session, speaker, SystemClock())
 
 

@@ -25,6 +25,8 @@ class SpeechSettings(_Model):
     rate: int = Field(default=150, ge=60, le=300)
     """Words per minute before a script's own rate factor (espeak's default is 175)."""
     volume: float = Field(default=0.9, ge=0.05, le=1.0)
+    device: str | None = None
+    """Output device name or index (see `voiceguide devices`); None = the system default."""
     timeout: float = Field(default=15.0, gt=0, le=120)
     """Seconds to wait for one utterance to render before printing it instead."""
 

@@ -47,54 +47,77 @@ class PrintSpeaker:
 
 
 class Player:
-    """Plays one buffer at a time through sounddevice; stop() cuts it off at once."""
+    """One output stream for the whole session; play() hands it a buffer and waits.
+
+    Opening a stream per utterance cost start-up time on every answer and, through ALSA's
+    PulseAudio plugin, now and then mangled the first buffers; a persistent stream whose
+    callback writes silence when idle avoids both. stop() cuts playback off at once.
+    """
 
     def __init__(self, device: int | str | None = None):
         import sounddevice  # imported here so printing never needs PortAudio
 
         self._sd = sounddevice
         self.device = device
-        self._stop = threading.Event()
+        self.rate = int(sounddevice.query_devices(device, "output")["default_samplerate"])
+        self._lock = threading.Lock()
+        self._data: np.ndarray | None = None
+        self._pos = 0
+        self._done = threading.Event()
+        self._stream = None
         self.playing = False
         self.ended_at = 0.0
         """time.monotonic() when the last playback really finished."""
         self.first_sample_at = 0.0
         """time.monotonic() when the last playback's first buffer was handed to the device."""
 
-    def play(self, audio: Audio, volume: float = 1.0) -> None:
-        data = (audio.samples * volume).astype(np.float32)
-        pos = 0
-        done = threading.Event()
-        self._stop.clear()
-        self.first_sample_at = 0.0
-
-        def callback(outdata, frames, _time, _status):
-            nonlocal pos
-            if not self.first_sample_at:
+    def _callback(self, outdata, frames, _time, _status) -> None:
+        with self._lock:
+            data = self._data
+            if data is None:
+                outdata.fill(0)
+                return
+            if self._pos == 0:
                 self.first_sample_at = time.monotonic()
-            if self._stop.is_set():
-                raise self._sd.CallbackStop
-            chunk = data[pos:pos + frames]
+            chunk = data[self._pos:self._pos + frames]
             outdata[:len(chunk), 0] = chunk
             outdata[len(chunk):, 0] = 0
-            pos += frames
-            if pos >= len(data):
-                raise self._sd.CallbackStop
+            self._pos += frames
+            if self._pos >= len(data):
+                self._data = None
+                self._done.set()
 
+    def _ensure_stream(self) -> None:
+        if self._stream is None:
+            self._stream = self._sd.OutputStream(samplerate=self.rate, channels=1,
+                                                 dtype="float32", device=self.device,
+                                                 callback=self._callback, latency="high")
+            self._stream.start()
+
+    def play(self, audio: Audio, volume: float = 1.0) -> None:
+        data = (audio.resampled(self.rate).samples * volume).astype(np.float32)
+        self._ensure_stream()
+        with self._lock:
+            self._data, self._pos = data, 0
+            self._done.clear()
         self.playing = True
         try:
-            with self._sd.OutputStream(samplerate=audio.rate, channels=1, dtype="float32",
-                                       device=self.device, callback=callback,
-                                       finished_callback=done.set):
-                while not done.wait(0.05):
-                    if self._stop.is_set():
-                        break
+            # Wait for the last buffer, then for the device's own latency to drain it.
+            self._done.wait(audio.seconds + 5)
+            time.sleep(self._stream.latency)
         finally:
             self.playing = False
             self.ended_at = time.monotonic()
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._lock:
+            self._data = None
+        self._done.set()
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
 
 class AudioSpeaker:
@@ -113,7 +136,7 @@ class AudioSpeaker:
         if self._player is None and self._no_output is None:
             try:
                 self._player = Player(self.device)
-            except (OSError, ImportError) as exc:
+            except Exception as exc:  # OSError, ImportError, sounddevice.PortAudioError
                 self._no_output = f"no sound output ({exc}); printing instead"
                 print(f"voiceguide: {self._no_output}", file=sys.stderr)
         return self._player
@@ -127,6 +150,7 @@ class AudioSpeaker:
                 self._tts_error = str(exc)
                 print(f"voiceguide: {exc}; printing the words instead", file=sys.stderr)
             return
+        log.debug("speaking %.2f s of audio at %d Hz: %s", audio.seconds, audio.rate, text)
         player = self.player
         if player is None:
             return

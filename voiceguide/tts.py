@@ -69,7 +69,6 @@ class _Worker:
             try:
                 if voice not in voice_ids:
                     voice_ids[voice] = _voice_id(engine, voice)
-                engine.setProperty("voice", voice_ids[voice])
             except Exception as exc:  # never let the worker die: a dead worker looks hung
                 fut.set_exception(TTSError(str(exc)))
                 continue
@@ -80,6 +79,9 @@ class _Worker:
                 path = self.tmp / f"u{n}.wav"
                 try:
                     with contextlib.redirect_stdout(io.StringIO()):
+                        # Known issue: pyttsx3's espeak loop can apply a changed rate one
+                        # utterance late (see the notes); voice changes apply at once.
+                        engine.setProperty("voice", voice_ids[voice])
                         engine.setProperty("rate", rate)
                         engine.save_to_file(text, str(path))
                         engine.runAndWait()

@@ -91,6 +91,21 @@ class MicSource:
                 yield resampler.resample_chunk(np.frombuffer(data, np.int16)).tobytes()
 
 
+def warm_up(speaker, library) -> None:
+    """Open the sound output once and pre-render each script's first line, so the first
+    answer starts promptly and whole (a cold output stream can mangle its first buffers)."""
+    player = getattr(speaker, "player", None)
+    if player is None:
+        return
+    from ..audio import Audio
+
+    try:
+        player.play(Audio.silence(0.1, 16000))
+    except Exception as exc:  # PortAudio errors are plain Exceptions
+        log.warning("sound output warm-up failed: %s", exc)
+    speaker.renderer.warm([s.steps[0].text for s in library.scripts.values()])
+
+
 def listen_microphone(app, args) -> int:
     from ..cli import _describe, _run_interruptible
 
@@ -114,8 +129,9 @@ def listen_microphone(app, args) -> int:
         offer = runner.session.offer
         return "answers" if offer and offer.kind.startswith("distress") else "cues"
 
+    mic = MicSource(device)  # first: no microphone is the one line to say
+    warm_up(speaker, app.library)
     hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode)
-    mic = MicSource(device)
     print(f"voiceguide: listening on {mic.name!r} with {engine.description}. "
           "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
     stop = threading.Event()
@@ -124,11 +140,12 @@ def listen_microphone(app, args) -> int:
         started = d.ended_at - (d.end - d.start) - hearing.segmenter.end_frames * 0.03
         if d.match is None:
             if settings.listen.log_transcripts and d.transcript.text:
-                print(f"heard: {d.transcript.text!r} -> no cue ({d.reason})", flush=True)
+                print(f"ignored: {d.transcript.text!r} ({d.reason})", flush=True)
             return
         if device_speaking(since=started) and not (
                 d.match.intent == "stop" and d.transcript.text in STOP_PHRASES):
-            log.info("ignored %r while the device was speaking", d.transcript.text)
+            if settings.listen.log_transcripts:
+                print(f"ignored: {d.transcript.text!r} (device speaking)", flush=True)
             return
         print(_describe(d.transcript.text, d.match), flush=True)
         runner.submit(d.match)

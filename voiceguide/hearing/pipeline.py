@@ -103,6 +103,10 @@ class Hearing:
         self.segmenter = Segmenter(end_silence=end_silence, max_utterance=max_utterance,
                                    vad_mode=vad_mode)
         self.mode = mode
+        self._stop_frames = round(MAX_STOP_SECONDS * RATE / FRAME)
+        self._max_frames = round(max_utterance * RATE / FRAME)
+        self._frames = 0
+        self._limit = self._max_frames
         self._pending = b""
         self._current_mode = "cues"
         self._skip = False
@@ -131,25 +135,32 @@ class Hearing:
         if kind == "start":
             self._current_mode = self.mode()
             self._skip = False
+            self._frames = len(event[2])
+            self._limit = self._stop_frames if self._current_mode == "stop" else self._max_frames
             self.engine.start(self._current_mode)
             for frame in event[2]:
                 self.engine.accept(frame)
         elif kind == "audio":
-            if not self._skip:
-                self.engine.accept(event[1])
+            self._frames += 1
+            if self._skip:
+                return None
+            if self._frames > self._limit:
+                # Longer than any cue (or than a bare "stop" while the device speaks): drop
+                # it undecoded. Decoding holds the GIL, and playback must not starve for it.
+                self._skip = True
+                self.engine.start(self._current_mode)  # discards what was buffered
+                return None
+            self.engine.accept(event[1])
         elif kind == "end":
             _, start, end, too_long = event
             ended_at = time.monotonic()
             self.utterances += 1
             self.speech_seconds += end - start
-            transcript = self.engine.finish()
-            if too_long:
-                # Long talk is not a cue; no need to look at what was said.
+            if too_long or self._skip:
                 return Detection(start, end, Transcript("", mode=self._current_mode), None,
                                  "too_long", time.monotonic(), ended_at)
+            transcript = self.engine.finish()
             match, reason = self.verify(transcript)
-            if match and transcript.mode == "stop" and end - start > MAX_STOP_SECONDS:
-                match, reason = None, "not_a_cue"  # barge-in: a bare, short "stop" only
             return Detection(start, end, transcript, match, reason, time.monotonic(), ended_at)
         return None
 
