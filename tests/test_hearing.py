@@ -19,7 +19,7 @@ import pytest
 from speech import synth
 from voiceguide.audio import Audio, read_wav, write_wav
 from voiceguide.config import Settings
-from voiceguide.hearing.engines import STOP_PHRASES, SphinxEngine
+from voiceguide.hearing.engines import SphinxEngine
 from voiceguide.hearing.models import phrase_modes, select_engine
 from voiceguide.hearing.pipeline import Hearing
 from voiceguide.library import load_library

@@ -7,7 +7,6 @@ script (its first line is found in the recording) and must not act on its own vo
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
 import subprocess
