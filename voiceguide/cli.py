@@ -157,8 +157,7 @@ def cmd_check(app_args) -> int:
         library = load_library(settings.user_scripts_dir(), router)
         problems = library.problems
         print(f"ok: {len(library.scripts)} scripts load "
-              f"({sum(1 for s in library.scripts.values())} spoken, "
-              f"user folder: {settings.user_scripts_dir() or 'none'})")
+              f"(user folder: {settings.user_scripts_dir() or 'none'})")
     for p in problems:
         print(f"voiceguide: {p}", file=sys.stderr)
     return 1 if problems else 0

@@ -286,13 +286,15 @@ class Session:
     def _night(self, slots: dict) -> bool:
         return self.bedside or bool(slots.get("bedside"))
 
-    def _values(self, minutes: int, return_at: datetime) -> dict[str, str]:
-        return {
+    def _values(self, minutes: int, return_at: datetime | None = None) -> dict[str, str]:
+        values = {
             "minutes": str(minutes),
-            "return_time": self._time(return_at),
             "emergency_number": spoken_number(self.settings.emergency_number),
             "crisis_lines": " or ".join(self.settings.crisis_lines),
         }
+        if return_at is not None:
+            values["return_time"] = self._time(return_at)
+        return values
 
     def _time(self, when: datetime) -> str:
         return clock_time(when, self.settings.clock_24h)
@@ -319,9 +321,7 @@ class Session:
 
     def _say(self, prompt: str, **values: str) -> None:
         text = getattr(self.library.prompts, prompt)
-        merged = {"emergency_number": spoken_number(self.settings.emergency_number),
-                  "crisis_lines": " or ".join(self.settings.crisis_lines),
-                  "minutes": str(self.settings.pause_minutes)} | values
+        merged = self._values(self.settings.pause_minutes) | values
         self.interjections.append(Speak(fill(text, merged), self.rate, self.volume))
 
     def _ask(self, prompt: str, now: datetime, kind, **kw) -> None:

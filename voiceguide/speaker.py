@@ -68,8 +68,6 @@ class Player:
         self.playing = False
         self.ended_at = 0.0
         """time.monotonic() when the last playback really finished."""
-        self.first_sample_at = 0.0
-        """time.monotonic() when the last playback's first buffer was handed to the device."""
 
     def _callback(self, outdata, frames, _time, _status) -> None:
         with self._lock:
@@ -77,8 +75,6 @@ class Player:
             if data is None:
                 outdata.fill(0)
                 return
-            if self._pos == 0:
-                self.first_sample_at = time.monotonic()
             chunk = data[self._pos:self._pos + frames]
             outdata[:len(chunk), 0] = chunk
             outdata[len(chunk):, 0] = 0
