@@ -158,7 +158,10 @@ def test_barge_in_stop_mode_hears_stop_but_not_the_device(audio_dir):
 
 
 def test_wav_formats_rates_and_channels(cli, audio_dir, tmp_path):
-    base = read_wav(synth(audio_dir, "help me ground", "en-us+f2", 130, None))
+    # A voice recognized with a clear margin: this test is about reading formats, and a
+    # borderline utterance can flip on the small changes resampling makes.
+    voice = "flite:slt" if shutil.which("flite") else "en-us+f2"
+    base = read_wav(synth(audio_dir, "help me ground", voice, 130, None))
     files = []
     for rate, width, channels in [(16000, 2, 1), (22050, 2, 2), (44100, 3, 1), (48000, 4, 2)]:
         audio = base.resampled(rate)
