@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from speech import synth
+from speech import add_noise, synth
 from voiceguide.audio import Audio, read_wav, write_wav
 from voiceguide.config import Settings
 from voiceguide.hearing.engines import SphinxEngine
@@ -155,6 +155,30 @@ def test_barge_in_stop_mode_hears_stop_but_not_the_device(audio_dir):
         device = render_script(script_id)
         hearing = Hearing(engine, ROUTER, mode=lambda: "stop")
         assert [d for d in hearing.feed(device.pcm16()) + hearing.flush() if d.match] == []
+
+
+def in_steady_noise(audio_dir, text: str, voice: str, snr_db: float, seconds: float = 4.0):
+    """A cue said in a room with a fan running: pink noise from ``seconds`` before the cue
+    to ``seconds`` after it, at ``snr_db`` below the speech. Returns (audio, speech end)."""
+    speech = read_wav(synth(audio_dir, text, voice, 150)).resampled(16000).samples
+    voiced = np.flatnonzero(np.abs(speech) > 0.01)
+    speech = speech[voiced[0]:voiced[-1] + 1]
+    pad = np.zeros(int(seconds * 16000), np.float32)
+    room = Audio(np.concatenate([pad, speech, pad]), 16000)
+    return add_noise(room, snr_db, seed=11), (len(pad) + len(speech)) / 16000
+
+
+def test_an_utterance_ends_with_the_speech_in_a_steady_noise(audio_dir):
+    # WebRTC's VAD alone calls pink noise speech: the utterance ran on until the 6 s cap
+    # and was dropped. The noise-floor gate ends it when the voice ends.
+    engine = SphinxEngine(phrase_modes(ROUTER))
+    for snr in (20, 10):
+        noisy_room, speech_end = in_steady_noise(audio_dir, "help me ground", "en-us+f2", snr)
+        hearing = Hearing(engine, ROUTER, noise_suppression="off")
+        found = [d for d in hearing.feed(noisy_room.pcm16()) if d.reason != "empty"]
+        assert found, f"{snr} dB: no utterance was cut"
+        assert found[0].reason != "too_long"
+        assert abs(found[0].end - speech_end) < 0.5, (snr, found[0].end, speech_end)
 
 
 def test_wav_formats_rates_and_channels(cli, audio_dir, tmp_path):

@@ -60,8 +60,14 @@ class ListenSettings(_Model):
     max_phone_distance: float = Field(default=0.65, ge=0.1, le=3.0)
     """PocketSphinx: reject a cue whose phones differ more than this (per phone) from a
     free phone-loop decode of the same audio. Lower = fewer false triggers, more misses."""
+    safety_max_phone_distance: float = Field(default=0.75, ge=0.1, le=3.0)
+    """PocketSphinx: the same bar for safety phrases, looser on purpose: missing one costs
+    more than a safety script heard in error."""
     min_coverage: float = Field(default=0.5, ge=0, le=1)
     """PocketSphinx: reject a cue whose words cover less than this share of the utterance."""
+    noise_suppression: Literal["auto", "on", "off"] = "auto"
+    """Speex noise suppression before decoding: auto = only when the room's noise floor is
+    high (a fan, a dishwasher); in a quiet room it would only distort speech."""
     log_transcripts: bool = False
     """Print what was heard even when it routed to nothing (off: nothing is logged)."""
 

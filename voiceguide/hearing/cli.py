@@ -35,7 +35,8 @@ def cmd_hear(args) -> int:
             continue
         hearing = Hearing(engine, router,
                           end_silence=args.end_silence or settings.listen.end_silence,
-                          mode=lambda: "answers" if args.answers else "cues")
+                          mode=lambda: "answers" if args.answers else "cues",
+                          noise_suppression=settings.listen.noise_suppression)
         pcm = audio.pcm16()
         detections = hearing.feed(pcm) + hearing.flush()
         accepted = [d for d in detections if d.match]
@@ -116,6 +117,12 @@ def cmd_doctor(args) -> int:
              "PocketSphinx with its US-English model")
     except ImportError:
         line(False, "PocketSphinx", "pip install pocketsphinx")
+    try:
+        import pyspeex_noise  # noqa: F401
+
+        line(True, "noise suppression (pyspeex-noise) for noisy rooms")
+    except ImportError:
+        line(False, "noise suppression (pyspeex-noise)", "pip install pyspeex-noise")
     model = None
     try:
         model = find_vosk_model(None, settings)

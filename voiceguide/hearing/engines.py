@@ -179,6 +179,7 @@ def _dither(pcm: bytes) -> bytes:
     return np.clip(x + noise, -32768, 32767).astype(np.int16).tobytes()
 
 
+SAFETY_MIN_COVERAGE = 0.65
 _NOT_PHONES = {"SIL", "+NSN+", "+SPN+", "<s>", "</s>", "<sil>", "(NULL)"}
 
 
@@ -196,7 +197,8 @@ class SphinxEngine:
 
     def __init__(self, phrases: dict[str, list[str]] | list[str], model_dir: Path | None = None,
                  sample_rate: int = 16000, max_phone_distance: float = 0.65,
-                 min_coverage: float = 0.5, stop_max_phone_distance: float = 0.75):
+                 min_coverage: float = 0.5, stop_max_phone_distance: float = 0.75,
+                 safety_phrases: Iterable[str] = (), safety_max_phone_distance: float = 0.75):
         try:
             import pocketsphinx
         except ImportError as exc:  # pragma: no cover - a core dependency
@@ -221,6 +223,12 @@ class SphinxEngine:
         # "stop" is four phones: per-phone distance is coarse there, so the barge-in rule
         # leans on its tiny grammar, coverage and a short utterance instead (pipeline).
         self.stop_max_phone_distance = stop_max_phone_distance
+        # A missed "I'm not safe" costs far more than a safety script heard in error, so a
+        # safety phrase that fills most of the utterance passes a looser bar. The bar is the
+        # loosest that kept every line of the device's own scripts out: "I'm listening."
+        # came in as "he's hurting me" at distance 0.70, coverage 0.61.
+        self.safety_phrases = set(safety_phrases)
+        self.safety_max_phone_distance = safety_max_phone_distance
         modes = phrases if isinstance(phrases, dict) else {"cues": list(phrases)}
         modes = {"stop": list(STOP_PHRASES), **modes}
         vocab = _vocabulary(p for ps in modes.values() for p in ps)
@@ -273,7 +281,11 @@ class SphinxEngine:
         heard = [s.word for s in self._decode("phones", pcm).seg() if s.word not in _NOT_PHONES]
         expected = [ph for w in text.split() for ph in (self.decoder.lookup_word(w) or "").split()]
         distance = _edit_distance(expected, heard) / max(1, len(expected))
-        limit = self.stop_max_phone_distance if self._mode == "stop" else self.max_phone_distance
-        oog = distance > limit or coverage < self.min_coverage
+        if self._mode == "stop":
+            oog = distance > self.stop_max_phone_distance or coverage < self.min_coverage
+        else:
+            oog = ((distance > self.max_phone_distance or coverage < self.min_coverage) and
+                   not (text in self.safety_phrases and coverage >= SAFETY_MIN_COVERAGE and
+                        distance <= self.safety_max_phone_distance))
         return Transcript(text, tuple(text.split()), oog, self._mode, round(distance, 3),
                           round(coverage, 3))

@@ -131,7 +131,8 @@ def listen_microphone(app, args) -> int:
 
     mic = MicSource(device)  # first: no microphone is the one line to say
     warm_up(speaker, app.library)
-    hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode)
+    hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode,
+                      noise_suppression=settings.listen.noise_suppression)
     print(f"voiceguide: listening on {mic.name!r} with {engine.description}. "
           "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
     stop = threading.Event()

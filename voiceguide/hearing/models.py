@@ -92,8 +92,11 @@ def select_engine(name: str | None, model: str | Path | None, settings: Settings
             raise ModelNotFound("no Vosk model found (looked in: " + ", ".join(
                 str(d) for d in search_dirs(settings)) + "); run `voiceguide model download` "
                 "or use --engine pocketsphinx")
-    return SphinxEngine(modes, max_phone_distance=settings.listen.max_phone_distance,
-                        min_coverage=settings.listen.min_coverage)
+    listen = settings.listen
+    return SphinxEngine(modes, max_phone_distance=listen.max_phone_distance,
+                        min_coverage=listen.min_coverage,
+                        safety_phrases=router.phrases(["safety"]),
+                        safety_max_phone_distance=listen.safety_max_phone_distance)
 
 
 # ---------------------------------------------------------------------------- download

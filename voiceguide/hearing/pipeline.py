@@ -5,15 +5,26 @@ WebRTC VAD shipped with pocketsphinx looks at 30 ms frames, an utterance starts 
 few voiced frames (with a short pre-roll so the first word is not clipped) and ends
 after ``end_silence`` seconds without voice. Only then is the decision made, and the
 whole transcript must be one cue the router accepts, or it is rejected.
+
+The WebRTC VAD calls a steady fan or pink noise "speech", so once the room's noise floor
+(a low percentile of the last ``floor_seconds``) is audible, a frame must also stand
+``margin_db`` above it; otherwise, in a noisy room, an utterance would never end and
+would carry seconds of noise into the decoder. In a noisy room (floor above
+``NOISY_ROOM_DB``) the decoder also hears the audio through Speex noise suppression,
+which runs whenever the room is near that level so its noise estimate stays current; in
+a quiet room it hears the raw audio, which suppression would only distort.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable
+
+import numpy as np
 
 from ..router import IntentMatch, Router
 from .engines import STOP_PHRASES, Engine, Transcript
@@ -23,6 +34,12 @@ log = logging.getLogger(__name__)
 RATE = 16000
 FRAME = 480  # samples: 30 ms at 16 kHz
 FRAME_BYTES = FRAME * 2
+AUDIBLE_NOISE_DB = -60.0
+"""Noise floor (dBFS) above which a frame must also stand out from the floor to count."""
+NOISY_ROOM_DB = -45.0
+"""Noise floor (dBFS) above which the decoder hears noise-suppressed audio ("auto")."""
+WARM_UP_FRAMES = 5
+"""Frames (150 ms) of the room heard before anything can count as speech."""
 MAX_STOP_SECONDS = 1.5
 """A barge-in "stop" longer than this (pre-roll included) is the device's own talk."""
 
@@ -47,10 +64,15 @@ class Segmenter:
     """Cuts a 16 kHz PCM16 stream into utterances with a frame VAD."""
 
     def __init__(self, end_silence: float = 0.3, pre_roll: float = 0.3, start_frames: int = 3,
-                 max_utterance: float = 6.0, vad_mode: int = 2):
+                 max_utterance: float = 6.0, vad_mode: int = 2, margin_db: float = 6.0,
+                 floor_seconds: float = 5.0):
         from pocketsphinx import Vad
 
         self.vad = Vad(vad_mode, RATE, FRAME / RATE)
+        self.margin_db = margin_db
+        self.levels: collections.deque = collections.deque(
+            maxlen=max(1, round(floor_seconds * RATE / FRAME)))
+        self.floor_db = -100.0
         self.end_frames = max(1, round(end_silence * RATE / FRAME))
         self.start_frames = start_frames
         self.max_frames = round(max_utterance * RATE / FRAME)
@@ -63,14 +85,17 @@ class Segmenter:
         self.silent_run = 0
         self.length = 0
 
-    def push(self, frame: bytes) -> list[tuple]:
-        """One 30 ms frame in; events out: ("start", t, [frames]), ("audio", frame),
-        ("end", t_start, t_end, too_long)."""
+    def push(self, frame: bytes, payload=None) -> list[tuple]:
+        """One 30 ms frame in; events out: ("start", t, [payloads]), ("audio", payload),
+        ("end", t_start, t_end, too_long). The payload (default: the frame) is what the
+        events carry, so a caller can pass the frame's cleaned version along with it."""
         events: list[tuple] = []
-        speech = self.vad.is_speech(frame)
+        speech = self.is_speech(frame)
         self.frames += 1
+        if payload is None:
+            payload = frame
         if not self.in_speech:
-            self.ring.append(frame)
+            self.ring.append(payload)
             self.voiced.append(speech)
             if sum(self.voiced) >= self.start_frames:
                 self.in_speech = True
@@ -81,7 +106,7 @@ class Segmenter:
                 self.ring.clear()
                 self.voiced.clear()
             return events
-        events.append(("audio", frame))
+        events.append(("audio", payload))
         self.length += 1
         self.silent_run = 0 if speech else self.silent_run + 1
         too_long = self.length >= self.max_frames
@@ -91,18 +116,68 @@ class Segmenter:
             events.append(("end", self.start_frame * FRAME / RATE, end, too_long))
         return events
 
+    def is_speech(self, frame: bytes) -> bool:
+        level = frame_level_db(frame)
+        self.levels.append(level)
+        if len(self.levels) < WARM_UP_FRAMES:  # the room has not been heard yet
+            return False
+        # A low percentile of the window, not its minimum: 30 ms frames of pink noise vary
+        # by several dB, and a floor at their minimum let noise through. The window is long
+        # (5 s) so that speech, which pauses, cannot become its own floor.
+        self.floor_db = sorted(self.levels)[len(self.levels) // 10]
+        if self.floor_db < AUDIBLE_NOISE_DB:
+            # A quiet room: the VAD alone is right there, and its hangover bridges the
+            # short pauses inside a sentence that a level gate would cut it at.
+            return self.vad.is_speech(frame)
+        return level >= self.floor_db + self.margin_db and self.vad.is_speech(frame)
+
+
+def frame_level_db(frame: bytes) -> float:
+    """Frame energy in dB relative to full scale (-100 for digital silence)."""
+    samples = np.frombuffer(frame, np.int16).astype(np.float32) / 32768.0
+    power = float(np.mean(samples * samples)) if len(samples) else 0.0
+    return 10 * math.log10(power) if power > 1e-10 else -100.0
+
+
+class Denoiser:
+    """Speex noise suppression over 30 ms frames (three 10 ms blocks), automatic gain off."""
+
+    def __init__(self, suppress_db: int = -15):
+        from pyspeex_noise import AudioProcessor
+
+        self._processor = AudioProcessor(0, suppress_db)
+
+    def __call__(self, frame: bytes) -> bytes:
+        block = FRAME_BYTES // 3
+        return b"".join(self._processor.process_10ms(frame[i:i + block])
+                        for i in range(0, len(frame), block))
+
+
+def make_denoiser(setting: str) -> Denoiser | None:
+    if setting == "off":
+        return None
+    try:
+        return Denoiser()
+    except ImportError:
+        log.warning("pyspeex-noise is not installed: no noise suppression "
+                    "(pip install pyspeex-noise)")
+        return None
+
 
 class Hearing:
     """Feeds audio through the segmenter and the engine; returns decided utterances."""
 
     def __init__(self, engine: Engine, router: Router, end_silence: float = 0.3,
                  max_utterance: float = 6.0, vad_mode: int = 2,
-                 mode: Callable[[], str] = lambda: "cues"):
+                 mode: Callable[[], str] = lambda: "cues", noise_suppression: str = "auto"):
         self.engine = engine
         self.router = router
         self.segmenter = Segmenter(end_silence=end_silence, max_utterance=max_utterance,
                                    vad_mode=vad_mode)
         self.mode = mode
+        self.noise_suppression = noise_suppression
+        self._denoise = make_denoiser(noise_suppression)
+        self._clean = False  # this utterance is decoded from the denoised audio
         self._stop_frames = round(MAX_STOP_SECONDS * RATE / FRAME)
         self._max_frames = round(max_utterance * RATE / FRAME)
         self._frames = 0
@@ -120,7 +195,13 @@ class Hearing:
         self._pending = data[whole:]
         out: list[Detection] = []
         for i in range(0, whole, FRAME_BYTES):
-            for event in self.segmenter.push(data[i:i + FRAME_BYTES]):
+            frame = data[i:i + FRAME_BYTES]
+            # Suppression runs only where it may be used (and a little below, to stay warm):
+            # a quiet room costs no CPU for it.
+            noisy = (self.noise_suppression == "on"
+                     or self.segmenter.floor_db > NOISY_ROOM_DB - 10)
+            cleaned = self._denoise(frame) if self._denoise and noisy else frame
+            for event in self.segmenter.push(frame, (frame, cleaned)):
                 detection = self._event(event)
                 if detection:
                     out.append(detection)
@@ -137,9 +218,11 @@ class Hearing:
             self._skip = False
             self._frames = len(event[2])
             self._limit = self._stop_frames if self._current_mode == "stop" else self._max_frames
+            self._clean = self._denoise is not None and (
+                self.noise_suppression == "on" or self.segmenter.floor_db > NOISY_ROOM_DB)
             self.engine.start(self._current_mode)
-            for frame in event[2]:
-                self.engine.accept(frame)
+            for frames in event[2]:
+                self.engine.accept(frames[self._clean])
         elif kind == "audio":
             self._frames += 1
             if self._skip:
@@ -150,7 +233,7 @@ class Hearing:
                 self._skip = True
                 self.engine.start(self._current_mode)  # discards what was buffered
                 return None
-            self.engine.accept(event[1])
+            self.engine.accept(event[1][self._clean])
         elif kind == "end":
             _, start, end, too_long = event
             ended_at = time.monotonic()
