@@ -36,16 +36,23 @@ def add_noise(audio: Audio, snr_db: float, seed: int = 0, kind: str = "pink") ->
     x = audio.samples
     voiced = x[np.abs(x) > 0.02]
     p_signal = float(np.mean(voiced ** 2)) if len(voiced) else 1e-4
-    white = rng.standard_normal(len(x))
-    if kind == "pink":  # 1/f spectrum
-        spectrum = np.fft.rfft(white)
-        f = np.arange(len(spectrum))
-        spectrum /= np.sqrt(np.maximum(f, 1))
-        noise = np.fft.irfft(spectrum, len(x))
-    else:
-        noise = white
+    noise = pink_noise(len(x), rng) if kind == "pink" else rng.standard_normal(len(x))
     noise *= np.sqrt(p_signal / 10 ** (snr_db / 10) / np.mean(noise ** 2))
     return Audio(np.clip(x + noise, -1, 1).astype(np.float32), audio.rate)
+
+
+def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` samples of noise with a 1/f power spectrum (fan-like), unscaled."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
+    return np.fft.irfft(spectrum, n)
+
+
+def room_tone(seconds: float, dbfs: float, seed: int = 0, rate: int = 16000) -> Audio:
+    """A room with nobody speaking: pink noise at ``dbfs`` (-65 a quiet room, -35 a fan)."""
+    noise = pink_noise(int(seconds * rate), np.random.default_rng(seed))
+    noise *= np.sqrt(10 ** (dbfs / 10) / np.mean(noise ** 2))
+    return Audio(noise.astype(np.float32), rate)
 
 
 def synth(folder: Path, text: str, voice: str = "en-us+f3", wpm: int = 150,

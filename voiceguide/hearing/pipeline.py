@@ -38,6 +38,8 @@ AUDIBLE_NOISE_DB = -60.0
 """Noise floor (dBFS) above which a frame must also stand out from the floor to count."""
 NOISY_ROOM_DB = -45.0
 """Noise floor (dBFS) above which the decoder hears noise-suppressed audio ("auto")."""
+FLOOR_EVERY = 10
+"""Frames between noise-floor updates (the floor moves slowly; sorting is not free)."""
 WARM_UP_FRAMES = 5
 """Frames (150 ms) of the room heard before anything can count as speech."""
 MAX_STOP_SECONDS = 1.5
@@ -121,10 +123,11 @@ class Segmenter:
         self.levels.append(level)
         if len(self.levels) < WARM_UP_FRAMES:  # the room has not been heard yet
             return False
-        # A low percentile of the window, not its minimum: 30 ms frames of pink noise vary
-        # by several dB, and a floor at their minimum let noise through. The window is long
-        # (5 s) so that speech, which pauses, cannot become its own floor.
-        self.floor_db = sorted(self.levels)[len(self.levels) // 10]
+        if self.frames % FLOOR_EVERY == 0 or len(self.levels) < self.levels.maxlen:
+            # A low percentile of the window, not its minimum: 30 ms frames of pink noise
+            # vary by several dB, and a floor at their minimum let noise through. The
+            # window is long (5 s) so that speech, which pauses, cannot become its own floor.
+            self.floor_db = sorted(self.levels)[len(self.levels) // 10]
         if self.floor_db < AUDIBLE_NOISE_DB:
             # A quiet room: the VAD alone is right there, and its hangover bridges the
             # short pauses inside a sentence that a level gate would cut it at.
@@ -135,7 +138,7 @@ class Segmenter:
 def frame_level_db(frame: bytes) -> float:
     """Frame energy in dB relative to full scale (-100 for digital silence)."""
     samples = np.frombuffer(frame, np.int16).astype(np.float32) / 32768.0
-    power = float(np.mean(samples * samples)) if len(samples) else 0.0
+    power = float(np.mean(samples * samples))
     return 10 * math.log10(power) if power > 1e-10 else -100.0
 
 
@@ -198,9 +201,7 @@ class Hearing:
             frame = data[i:i + FRAME_BYTES]
             # Suppression runs only where it may be used (and a little below, to stay warm):
             # a quiet room costs no CPU for it.
-            noisy = (self.noise_suppression == "on"
-                     or self.segmenter.floor_db > NOISY_ROOM_DB - 10)
-            cleaned = self._denoise(frame) if self._denoise and noisy else frame
+            cleaned = self._denoise(frame) if self._suppressing(NOISY_ROOM_DB - 10) else frame
             for event in self.segmenter.push(frame, (frame, cleaned)):
                 detection = self._event(event)
                 if detection:
@@ -218,8 +219,7 @@ class Hearing:
             self._skip = False
             self._frames = len(event[2])
             self._limit = self._stop_frames if self._current_mode == "stop" else self._max_frames
-            self._clean = self._denoise is not None and (
-                self.noise_suppression == "on" or self.segmenter.floor_db > NOISY_ROOM_DB)
+            self._clean = self._suppressing(NOISY_ROOM_DB)
             self.engine.start(self._current_mode)
             for frames in event[2]:
                 self.engine.accept(frames[self._clean])
@@ -246,6 +246,11 @@ class Hearing:
             match, reason = self.verify(transcript)
             return Detection(start, end, transcript, match, reason, time.monotonic(), ended_at)
         return None
+
+    def _suppressing(self, floor_db: float) -> bool:
+        """Whether denoised audio is wanted when the room's floor is above ``floor_db``."""
+        return self._denoise is not None and (self.noise_suppression == "on"
+                                              or self.segmenter.floor_db > floor_db)
 
     def verify(self, transcript: Transcript) -> tuple[IntentMatch | None, str]:
         """Close the set a second time: the whole transcript must route to a cue."""
