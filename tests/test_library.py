@@ -9,7 +9,8 @@ import pytest
 
 from voiceguide.errors import ScriptError
 from voiceguide.library import builtin_dir, load_library, self_triggers
-from voiceguide.router import GUIDANCE, default_router
+from voiceguide.intents import GUIDANCE
+from voiceguide.router import default_router
 
 GOOD = """
 id = "grounding-mine"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from voiceguide.errors import CueError
-from voiceguide.router import CONTROLS, GUIDANCE, INTENTS, Router, default_router, expand
+from voiceguide.intents import CONTROLS, GUIDANCE, INTENTS
+from voiceguide.router import Router, default_router, expand
 from voiceguide.text import normalize
 
 POSITIVES = [
@@ -163,7 +164,7 @@ def test_phrase_list_covers_intents(router):
 
 
 def test_intent_groups():
-    assert len(GUIDANCE) == 10 and "safety" in GUIDANCE
+    assert len(GUIDANCE) == 11 and "safety" in GUIDANCE and "withdrawing" in GUIDANCE
     assert set(CONTROLS) == {"stop", "repeat", "slower", "faster", "louder", "quieter", "next",
                              "help", "yes", "no", "more_time"}
 

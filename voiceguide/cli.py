@@ -15,7 +15,8 @@ from .clock import SystemClock, VirtualClock
 from .config import Settings, config_path, load_settings
 from .errors import ScriptError, VoiceguideError
 from .library import Library, Script, load_library, load_script
-from .router import INTENTS, Router, default_router
+from .intents import INTENTS
+from .router import Router, default_router
 from .runner import RenderClock, Runner
 from .session import Session
 from .speaker import AudioSpeaker, PrintSpeaker, RenderSpeaker

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 import string
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,8 +21,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ._compat import tomllib
 from .errors import ScriptError
-from .router import GUIDANCE, Router, default_router
+from .intents import GUIDANCE
+from .router import Router, default_router
 
 log = logging.getLogger(__name__)
 

@@ -9,21 +9,16 @@ Safety phrases are searched for anywhere in an utterance and win over everything
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Mapping
 
+from ._compat import tomllib
 from .errors import CueError
+from .intents import INTENTS, Intent
 from .text import normalize, number_to_words
 
-GUIDANCE = ("safety", "flooded", "chasing", "grounding", "name_part", "bridge", "pause",
-            "repair", "cycle", "soft_startup")
-CONTROLS = ("stop", "repeat", "slower", "faster", "louder", "quieter", "next", "help",
-            "yes", "no", "more_time")
-ANSWERS = ("score",)
-INTENTS = GUIDANCE + CONTROLS + ANSWERS
 
 SLOT_RANGES = {"minutes": (1, 24 * 60), "score": (0, 10)}
 # Durations a recognizer grammar offers for a {minutes} slot.
@@ -35,15 +30,14 @@ SAFETY_SUBSEQUENCE_MIN_WORDS = 3
 
 @dataclass(frozen=True)
 class IntentMatch:
-    intent: str
-    """Canonical intent name (see INTENTS)."""
+    intent: Intent
     confidence: float
     """1.0 for an exact phrase, lower when fillers were dropped or clauses combined."""
-    slots: Mapping[str, int | bool] = field(default_factory=dict)
-    """e.g. {"minutes": 30} for a pause, {"score": 7}, {"bedside": True}."""
+    slots: Mapping[str, int | bool | str] = field(default_factory=dict)
+    """e.g. {"minutes": 30} for a pause, {"score": 7}, {"bedside": True} (see intents.SLOTS)."""
 
     def as_dict(self) -> dict:
-        return {"intent": self.intent, "confidence": round(self.confidence, 3),
+        return {"intent": self.intent.value, "confidence": round(self.confidence, 3),
                 "slots": dict(self.slots)}
 
 
@@ -104,6 +98,7 @@ class Router:
         for intent, templates in cues.items():
             if intent not in INTENTS:
                 raise CueError(f"unknown intent {intent!r} in the cue table")
+            intent = Intent(intent)
             for template in templates:
                 for phrase in expand(template):
                     self._add(intent, phrase)
@@ -155,7 +150,7 @@ class Router:
             n = len(key)
             if key == words or (n >= SAFETY_SUBSEQUENCE_MIN_WORDS and any(
                     words[i:i + n] == key for i in range(len(words) - n + 1))):
-                return IntentMatch("safety", 1.0)
+                return IntentMatch(Intent.SAFETY, 1.0)
         return None
 
     def _lookup(self, words: tuple[str, ...]) -> IntentMatch | None:

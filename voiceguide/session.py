@@ -19,7 +19,8 @@ from typing import Literal
 
 from .config import SessionSettings
 from .library import Library, Script, Step, fill
-from .router import GUIDANCE, IntentMatch
+from .intents import GUIDANCE
+from .router import IntentMatch
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..config import Settings, data_dir
 from ..errors import DownloadError, EngineUnavailable, ModelNotFound
-from ..router import INTENTS, Router
+from ..intents import INTENTS
+from ..router import Router
 from .engines import Engine, SphinxEngine, VoskEngine, is_vosk_model
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,68 @@
+"""The closed set of things a person can ask for, shared by router, session and hearing.
+
+An :class:`Intent` is a ``str`` enum, so ``Intent.SAFETY == "safety"`` and it prints and
+serializes as its plain name. Slots carry the details a cue adds (see :data:`SLOTS`).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+
+class Intent(str, Enum):
+    # guidance: each starts a script
+    SAFETY = "safety"
+    FLOODED = "flooded"
+    CHASING = "chasing"
+    WITHDRAWING = "withdrawing"
+    GROUNDING = "grounding"
+    NAME_PART = "name_part"
+    BRIDGE = "bridge"
+    PAUSE = "pause"
+    REPAIR = "repair"
+    CYCLE = "cycle"
+    SOFT_STARTUP = "soft_startup"
+    # controls: steer what is playing, answer offers
+    STOP = "stop"
+    REPEAT = "repeat"
+    SLOWER = "slower"
+    FASTER = "faster"
+    LOUDER = "louder"
+    QUIETER = "quieter"
+    NEXT = "next"
+    HELP = "help"
+    YES = "yes"
+    NO = "no"
+    MORE_TIME = "more_time"
+    # answers: only heard when a question was asked
+    SCORE = "score"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+GUIDANCE: tuple[Intent, ...] = (
+    Intent.SAFETY, Intent.FLOODED, Intent.CHASING, Intent.WITHDRAWING, Intent.GROUNDING,
+    Intent.NAME_PART, Intent.BRIDGE, Intent.PAUSE, Intent.REPAIR, Intent.CYCLE,
+    Intent.SOFT_STARTUP)
+CONTROLS: tuple[Intent, ...] = (
+    Intent.STOP, Intent.REPEAT, Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER,
+    Intent.NEXT, Intent.HELP, Intent.YES, Intent.NO, Intent.MORE_TIME)
+ANSWERS: tuple[Intent, ...] = (Intent.SCORE,)
+INTENTS: tuple[Intent, ...] = GUIDANCE + CONTROLS + ANSWERS
+"""Every intent, in priority order: when two could apply, the earlier one wins."""
+
+SafetyKind = Literal["danger", "self_harm", "general"]
+"""Which safety path a safety cue needs: danger from someone, danger to oneself, or unclear
+("help", "I'm not safe", "emergency")."""
+
+SLOTS: dict[str, str] = {
+    "minutes": "int: a duration asked for (pause, more_time), 1..1440",
+    "score": "int: a 0..10 answer (score)",
+    "safety": "SafetyKind: which safety path (safety)",
+    "discreet": "bool: safety without numbers read aloud, at low volume (safety)",
+    "bedside": "bool: night-time variant asked for, e.g. \"I can't sleep\" (any guidance)",
+    "away": "bool: the partner is away during a pause (chasing)",
+}
+"""Slot names an :class:`~voiceguide.router.IntentMatch` may carry, and what they mean."""
