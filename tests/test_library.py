@@ -116,9 +116,18 @@ def test_every_builtin_line_is_silent_to_the_router():
 
 
 def test_a_safety_script_without_the_number_is_rejected(tmp_path):
-    text = GOOD.replace('intent = "grounding"', 'intent = "safety"')
+    text = GOOD.replace('intent = "grounding"', 'intent = "safety"\nsituation = "danger"')
     write(tmp_path, "safety.toml", text)
     assert "must say {emergency_number}" in load_library(tmp_path).problems[0]
+
+
+def test_a_safety_script_names_its_situation(tmp_path):
+    write(tmp_path, "safety.toml", GOOD.replace('intent = "grounding"', 'intent = "safety"'))
+    assert "situation: a safety script must say" in load_library(tmp_path).problems[0]
+    write(tmp_path, "safety.toml", GOOD.replace('intent = "grounding"',
+                                                'intent = "grounding"\nsituation = "danger"'))
+    assert "'danger' is not a situation of a grounding script" in \
+        load_library(tmp_path).problems[0]
 
 
 def test_broken_builtin_fails_the_load(tmp_path, monkeypatch):

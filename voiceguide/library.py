@@ -29,6 +29,10 @@ from .router import Router, default_router
 log = logging.getLogger(__name__)
 
 ScriptIntent = Literal[GUIDANCE + ("return",)]  # type: ignore[valid-type]
+Situation = Literal["danger", "self_harm", "general", "away"]
+SITUATIONS: dict[str, set[str]] = {"safety": {"danger", "self_harm", "general"},
+                                   "chasing": {"away"}}
+"""The situations each intent's scripts may be written for."""
 
 # Placeholders each script intent may use; anything else is a load error.
 PLACEHOLDERS: dict[str, set[str]] = {
@@ -71,6 +75,10 @@ class Script(_Model):
     title: str = Field(min_length=1, max_length=80)
     bedside: bool = False
     """A night-time variant: chosen for bedside cues, never for daytime ones."""
+    situation: Situation | None = None
+    """Which situation within the intent this script is for. Safety scripts name theirs:
+    danger from someone, self-harm, or unclear ("general"); a chasing script for the time
+    the partner is away during a pause says "away"."""
     rate: float = Field(default=1.0, ge=0.5, le=1.5)
     """Multiplier on the configured speaking rate."""
     volume: float = Field(default=1.0, ge=0.1, le=1.0)
@@ -158,6 +166,13 @@ def check_script(script: Script, path: Path, router: Router) -> None:
         trigger = self_triggers(step.text, router)
         if trigger:
             raise ScriptError(f"{where}: self-trigger: {trigger}; reword it")
+    if script.situation and script.situation not in SITUATIONS.get(script.intent, set()):
+        raise ScriptError(f"{path}: situation: {script.situation!r} is not a situation of a "
+                          f"{script.intent} script (allowed: "
+                          f"{sorted(SITUATIONS.get(script.intent, ())) or 'none'})")
+    if script.intent == "safety" and not script.situation:
+        raise ScriptError(f"{path}: situation: a safety script must say which situation it is "
+                          "for (danger, self_harm or general)")
     if script.intent == "safety" and "emergency_number" not in script.placeholders():
         raise ScriptError(f"{path}: steps: a safety script must say {{emergency_number}}")
 
