@@ -12,14 +12,16 @@ from pathlib import Path
 
 from . import __version__
 from .clock import SystemClock, VirtualClock
-from .config import Settings, config_path, load_settings
+from .config import Settings, config_path, load_settings, state_dir
 from .errors import ScriptError, VoiceguideError
 from .library import Library, Script, load_library, load_script
 from .intents import INTENTS
 from .router import Router, default_router
 from .runner import RenderClock, Runner
+from .helplines import notice
 from .session import Session
 from .speaker import AudioSpeaker, PrintSpeaker, RenderSpeaker
+from .state import FileStore, MemoryStore, first_run
 from .tts import Pyttsx3Renderer
 
 log = logging.getLogger("voiceguide")
@@ -47,13 +49,23 @@ class App:
         return Pyttsx3Renderer(s.voice, s.rate, s.timeout)
 
     def runner(self, printing: bool, bedside: bool = False) -> Runner:
-        session = Session(self.library, self.settings.session, bedside=bedside)
+        store = FileStore(state_dir())
+        if first_run(store):
+            s = self.settings.session
+            print(f"voiceguide: {notice(s.helplines(), s.country, config_path())}", flush=True)
+        # Printing runs on virtual time: its return times are not real promises to keep.
+        session = Session(self.library, self.settings.session, bedside=bedside,
+                          store=MemoryStore() if printing else store)
         if printing:
-            return Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
-        device = self.settings.speech.device
-        speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume,
-                               device=int(device) if device and device.isdigit() else device)
-        return Runner(session, speaker, SystemClock())
+            runner = Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
+        else:
+            device = self.settings.speech.device
+            speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume,
+                                   device=int(device) if device and device.isdigit() else device)
+            runner = Runner(session, speaker, SystemClock())
+        runner.on_show = lambda shown: print(f"  voiceguide (on screen only): {shown.text}",
+                                             flush=True)
+        return runner
 
 
 def _describe(text: str, match) -> str:
