@@ -213,3 +213,14 @@ def test_builtin_safety_scripts_still_play_for_every_kind():
         h.cue(safety(kind))
         assert h.play() and h.script_of().intent == "safety"
 
+
+
+def test_cli_discreet_safety_prints_the_numbers_but_does_not_say_them(cli, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[session]\ndiscreet_safety = true\n")
+    out = cli("say", "--print", "I'm not safe", env={"VOICEGUIDE_CONFIG": str(config)},
+              check=0).stdout
+    said = [ln for ln in out.splitlines() if ln.startswith("  voiceguide: ")]
+    shown = [ln for ln in out.splitlines() if ln.startswith("  voiceguide (on screen only): ")]
+    assert said and not any(c.isdigit() for ln in said for c in ln)
+    assert any("911" in ln for ln in shown)
