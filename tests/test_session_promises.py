@@ -166,6 +166,16 @@ def test_a_return_time_missed_while_off_is_said_once(tmp_path):
     assert again.play() == []  # once
 
 
+def test_one_shot_commands_do_not_resume_another_runs_pause(tmp_path):
+    first = Harness(store=FileStore(tmp_path))
+    first.cue("pause for 30 minutes")
+    first.play()
+    once = Harness(store=FileStore(tmp_path), start=at(19, 10))
+    once.session = type(once.session)(LIB, store=FileStore(tmp_path), resume=False)
+    assert once.play() == [] and once.session.pause is None
+    assert (tmp_path / "pause.json").exists()  # still there for the listener
+
+
 def test_more_time_is_saved_too(tmp_path):
     first = Harness(store=FileStore(tmp_path))
     first.cue("take a break")

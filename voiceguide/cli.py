@@ -48,14 +48,16 @@ class App:
         s = self.settings.speech
         return Pyttsx3Renderer(s.voice, s.rate, s.timeout)
 
-    def runner(self, printing: bool, bedside: bool = False) -> Runner:
+    def runner(self, printing: bool, bedside: bool = False, resume: bool = True) -> Runner:
+        """``resume``: pick up a pause saved by an earlier run (``listen``; one-shot commands
+        do not, so they never wait for, or announce, another run's timer)."""
         store = FileStore(state_dir())
         if first_run(store):
             s = self.settings.session
             print(f"voiceguide: {notice(s.helplines(), s.country, config_path())}", flush=True)
         # Printing runs on virtual time: its return times are not real promises to keep.
         session = Session(self.library, self.settings.session, bedside=bedside,
-                          store=MemoryStore() if printing else store)
+                          store=MemoryStore() if printing else store, resume=resume)
         if printing:
             runner = Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
         else:
@@ -83,7 +85,7 @@ def cmd_say(app: App, args) -> int:
         print("voiceguide: that is not a cue I know; `voiceguide say \"what can I say\"` "
               "lists them", file=sys.stderr)
         return EXIT_NOT_UNDERSTOOD
-    runner = app.runner(args.print, bedside=args.bedside)
+    runner = app.runner(args.print, bedside=args.bedside, resume=False)
     runner.submit(match)
     runner.close()
     _run_interruptible(runner)
@@ -105,7 +107,7 @@ def _find_script(app: App, name: str, bedside: bool) -> Script:
 def cmd_run(app: App, args) -> int:
     bedside = args.bedside or app.settings.session.bedside
     script = _find_script(app, args.script, bedside)
-    runner = app.runner(args.print, bedside=bedside)
+    runner = app.runner(args.print, bedside=bedside, resume=False)
     runner.session.start_script(script, runner.clock.now())
     runner.close()
     _run_interruptible(runner)

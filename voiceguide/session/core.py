@@ -53,7 +53,8 @@ class _Context:
 
 class Session:
     def __init__(self, library: Library, settings: SessionSettings | None = None,
-                 bedside: bool = False, offers: bool = True, store: StateStore | None = None):
+                 bedside: bool = False, offers: bool = True, store: StateStore | None = None,
+                 resume: bool = True):
         self.library = library
         self.settings = settings or SessionSettings()
         self.bedside = bedside or self.settings.bedside
@@ -75,7 +76,8 @@ class Session:
         self.distress_before: int | None = None
         self.revision = 0
         """Bumped whenever the plan changes, so a runner can cut a silence short."""
-        self._restored = False
+        self._restored = not (resume and offers)
+        """Whether a pause saved by an earlier run was already looked for (or is not to be)."""
 
     # ---- what the runner and the listener read ----
     @property
@@ -211,8 +213,6 @@ class Session:
         if self._restored:
             return
         self._restored = True
-        if not self.offers_enabled:
-            return
         running, missed = self.timer.restore(now)
         if running:
             self.say("pause_resumed", now, return_time=self.clock(running.return_at))
