@@ -2,13 +2,14 @@
 
 A step is its line, then (if it has one) paced breathing counted softly, then its silence.
 
-Each breathing phase is one soft line, "In, two, three, four." or "And out, two, three,
-four, five, six.", that spans exactly the phase's seconds: the words take what the voice
-needs and silence fills the rest, so a slow voice or a fast one still breathes at the
-configured pace, and the out-breath stays longer than the in-breath. (Counting each number
-as its own line, one a second, was tried: the device's own isolated "two", "four" fed back
-to the recognizer were taken for "stop" 8 times in 4 breathing scripts; one line a phase,
-0 times.)
+Each breathing phase is one soft line, "In two three four" or "And out two three four
+five six", that spans exactly the phase's seconds: the words take what the voice needs and
+silence fills the rest, so a slow voice or a fast one still breathes at the configured
+pace, and the out-breath stays longer than the in-breath. The device hears itself, so the
+counts are kept together: counting each number as its own line, one a second, gave the
+recognizer isolated words it took for "stop" (8 times in 4 breathing scripts fed back to
+it); commas between the counts split the slow bedside counts the same way (4 false cues in
+the 10 breathing scripts); one line without commas, none.
 """
 
 from __future__ import annotations
@@ -140,8 +141,8 @@ class Playback:
 
 
 def _counts(first: str, seconds: float, rate: float, volume: float, sid: str) -> list[Speak]:
-    """A breathing phase counted in one line that spans it: "In, two, three, four." over
-    a 4 s in-breath (one count a second, rounded)."""
+    """A breathing phase counted in one line that spans it: "In two three four" over a
+    4 s in-breath (one count a second, rounded)."""
     n = max(1, round(seconds))
     words = [first] + [number_words(i) for i in range(2, n + 1)]
-    return [Speak(", ".join(words) + ".", rate, volume, span=seconds, script_id=sid)]
+    return [Speak(" ".join(words), rate, volume, span=seconds, script_id=sid)]
