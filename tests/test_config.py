@@ -111,7 +111,8 @@ def test_the_cli_prints_the_numbers_on_the_first_run_only(cli, tmp_path):
     config.write_text("[session]\ncountry = \"NZ\"\n")
     env = {"VOICEGUIDE_CONFIG": str(config)}
     first = cli("say", "--print", "help us repair", env=env, check=0).stdout
-    assert "Safety numbers in use (NZ): emergency 111" in first and str(config) in first
+    assert "voiceguide (first run): Safety numbers in use (NZ): emergency 111" in first
+    assert str(config) in first
     again = cli("say", "--print", "help us repair", env=env, check=0).stdout
     assert "Safety numbers" not in again
 

@@ -54,7 +54,8 @@ class App:
         store = FileStore(state_dir())
         if first_run(store):
             s = self.settings.session
-            print(f"voiceguide: {notice(s.helplines(), s.country, config_path())}", flush=True)
+            print(f"voiceguide (first run): {notice(s.helplines(), s.country, config_path())}",
+                  flush=True)
         # Printing runs on virtual time: its return times are not real promises to keep.
         session = Session(self.library, self.settings.session, bedside=bedside,
                           store=MemoryStore() if printing else store, resume=resume)
