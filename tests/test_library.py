@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import library as library_module
 from voiceguide.errors import ScriptError
 from voiceguide.library import MIN_VARIANTS, QUOTES_CUES, builtin_dir, load_library, self_triggers
 from voiceguide.intents import GUIDANCE
@@ -34,7 +33,11 @@ def test_builtin_library_loads_with_enough_variants_per_guidance_intent():
     lib = load_library()
     assert lib.problems == []
     for intent in GUIDANCE:
-        assert len(lib.variants(intent)) >= MIN_VARIANTS, intent
+        if intent != "safety":
+            assert len(lib.variants(intent)) >= MIN_VARIANTS >= 4, intent
+    for situation in ("danger", "self_harm", "general"):
+        found = lib.variants("safety", situation=situation)
+        assert len(found) >= 2 and {s.situation for s in found} == {situation}
     assert lib.variants("return")
     assert {s.id for s in lib.variants("grounding", bedside=True)} == {
         "grounding-night-senses", "grounding-night-body-scan"}
@@ -220,15 +223,24 @@ def test_prompts_may_only_use_their_own_placeholders(tmp_path):
     assert "no_pause_running: placeholder {return_time} is not allowed here" in problem
 
 
-def test_the_stricter_counts_apply_once_the_content_is_merged(tmp_path, monkeypatch):
-    """Issue 9 asks for four variants per guidance intent and two safety scripts per
-    situation; the built-ins on this branch predate that, so the constants say 2 and 0."""
-    monkeypatch.setattr(library_module, "MIN_VARIANTS", 4)
-    with pytest.raises(ScriptError, match=r"needs at least 4 script variants \(found 2\)"):
+def test_too_few_variants_fail_the_builtin_load(tmp_path, monkeypatch):
+    """Four variants per guidance intent (so the last two are never repeated) and two
+    safety scripts per situation: a built-in library with fewer does not load."""
+    import shutil
+
+    copy = tmp_path / "scripts"
+    shutil.copytree(builtin_dir(), copy)
+    monkeypatch.setattr("voiceguide.library.builtin_dir", lambda: copy)
+    cycles = sorted(copy.glob("cycle_*.toml"))
+    for path in cycles[:len(cycles) - 3]:
+        path.unlink()
+    with pytest.raises(ScriptError, match=r"needs at least 4 script variants \(found 3\)"):
         load_library()
-    monkeypatch.setattr(library_module, "MIN_VARIANTS", 2)
-    monkeypatch.setattr(library_module, "MIN_SAFETY_VARIANTS", 2)
-    with pytest.raises(ScriptError, match=r"safety situation (danger|self_harm) needs at least 2"):
+    shutil.copy(builtin_dir() / cycles[0].name, copy)
+    load_library()
+    next(p for p in sorted(copy.glob("safety_*.toml"))
+         if 'situation = "danger"' in p.read_text()).unlink()
+    with pytest.raises(ScriptError, match=r"safety situation danger needs at least 2"):
         load_library()
 
 
@@ -239,4 +251,4 @@ def test_variants_by_situation_fall_back_to_general():
     assert {s.situation for s in lib.variants("chasing")} == {None}
     assert {s.situation for s in lib.variants("chasing", situation="away")} == {"away"}
     plain = load_library()
-    assert {s.situation for s in plain.variants("safety", situation="self_harm")} == {"general"}
+    assert {s.situation for s in plain.variants("safety", situation="self_harm")} == {"self_harm"}

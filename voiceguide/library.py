@@ -58,13 +58,15 @@ SAFETY_NUMBERS: dict[str, list[set[str]]] = {
 FORBIDDEN = ("you should", "stay in the room", "keep talking", "don't leave", "do not leave",
              "stop them from leaving", "stop him from leaving", "stop her from leaving",
              "talk it out", "talk things out")
-# Wording rules added with issue 9 (see BUILTINS_MEET_ISSUE_9): the device does not listen
+# Wording rules: the device does not listen
 # as a person would, and cannot know what the partner feels; a person at risk of
 # self-harm is never sent to be alone behind a locked door.
 CLAIMS = (
     (re.compile(r"\bi(?:'m| am) listening\b|\bi hear you\b|\bi understand how you feel\b"),
      "the device does not listen as a person would"),
-    (re.compile(r"\byour partner (?:is|isn't|is not|feels|wants|doesn't|does not|will|won't|"
+    # "when your partner is back" is a condition, not a claim: only a bare statement counts.
+    (re.compile(r"(?<!when )(?<!once )(?<!if )(?<!until )(?<!while )(?<!after )(?<!before )"
+                r"\byour partner (?:is|isn't|is not|feels|wants|doesn't|does not|will|won't|"
                 r"still|really|just|needs|knows)\b"),
      "the device cannot know what the partner feels or does"),
 )
@@ -73,13 +75,9 @@ NO_LOCKED_DOOR_FOR = ("self_harm", "general")
 """Safety situations whose scripts may not suggest a lock: self-harm, and unclear cues
 (which must suit a person at risk of self-harm too)."""
 
-BUILTINS_MEET_ISSUE_9 = False
-"""True once the content written for issue 9 is merged. Until then the built-in scripts
-are held to the older rules: two variants per guidance intent, no safety script per
-situation required, and the wording rules above checked in user scripts only."""
-MIN_VARIANTS = 4 if BUILTINS_MEET_ISSUE_9 else 2
+MIN_VARIANTS = 4
 """Variants each guidance intent needs (four, so the last two used are never repeated)."""
-MIN_SAFETY_VARIANTS = 2 if BUILTINS_MEET_ISSUE_9 else 0
+MIN_SAFETY_VARIANTS = 2
 """Safety scripts each situation (danger, self_harm, general) needs."""
 
 SAMPLE_VALUES = {"return_time": "7:30", "minutes": "twenty", "emergency_number": "911",
@@ -221,9 +219,8 @@ def self_triggers(text: str, router: Router, quoted_ok: bool = False) -> str | N
     return None
 
 
-def check_script(script: Script, path: Path, router: Router, wording: bool = True) -> None:
-    """Raise :class:`ScriptError` naming the file and field for the first broken rule.
-    ``wording=False`` skips the issue 9 wording rules (older built-ins)."""
+def check_script(script: Script, path: Path, router: Router) -> None:
+    """Raise :class:`ScriptError` naming the file and field for the first broken rule."""
     allowed = PLACEHOLDERS.get(script.intent, set())
     for i, step in enumerate(script.steps):
         where = f"{path}: steps.{i}.text"
@@ -239,8 +236,7 @@ def check_script(script: Script, path: Path, router: Router, wording: bool = Tru
         for bad in FORBIDDEN:
             if bad in lowered:
                 raise ScriptError(f"{where}: contains {bad!r}, which no script may say")
-        if wording:
-            _check_wording(script, lowered, where)
+        _check_wording(script, lowered, where)
         trigger = self_triggers(step.text, router)
         if trigger:
             raise ScriptError(f"{where}: self-trigger: {trigger}; reword it")
@@ -282,13 +278,13 @@ def _check_safety(script: Script, path: Path) -> None:
                           "phone number (discreet mode says only those)")
 
 
-def load_script(path: Path, router: Router, wording: bool = True) -> Script:
+def load_script(path: Path, router: Router) -> Script:
     data = _read_toml(path)
     try:
         script = Script.model_validate(data)
     except ValidationError as exc:
         raise ScriptError(f"{path}: {_where(exc)}") from None
-    check_script(script, path, router, wording)
+    check_script(script, path, router)
     return script
 
 
@@ -354,7 +350,7 @@ def load_library(user_dir: Path | None = None, router: Router | None = None) -> 
     for path in sorted(base.glob("*.toml")):
         if path.name.startswith("_"):
             continue
-        script = load_script(path, router, wording=BUILTINS_MEET_ISSUE_9)
+        script = load_script(path, router)
         if script.id in scripts:
             raise ScriptError(f"{path}: id: {script.id!r} is used twice")
         scripts[script.id] = script
