@@ -22,7 +22,17 @@ CONTRACTIONS: dict[str, str] = {
     "wont": "will not", "isn't": "is not", "isnt": "is not", "aren't": "are not",
     "wasn't": "was not", "wouldn't": "would not", "couldn't": "could not",
     "shouldn't": "should not", "gonna": "going to", "wanna": "want to",
-    "gotta": "got to", "ok": "okay",
+    "gotta": "got to", "ok": "okay", "okey": "okay", "k": "okay",
+    "he'll": "he will", "she'll": "she will", "they'll": "they will", "you'll": "you will",
+    "it'll": "it will", "he'd": "he would", "she'd": "she would", "they'd": "they would",
+    "you'd": "you would", "they've": "they have", "hasn't": "has not", "haven't": "have not",
+    "hadn't": "had not", "weren't": "were not", "there's": "there is", "here's": "here is",
+    "who's": "who is", "how's": "how is", "ain't": "is not", "y'all": "you all",
+    "kinda": "kind of", "sorta": "sort of", "lemme": "let me", "gimme": "give me",
+    "tryna": "trying to", "outta": "out of", "cuz": "because", "cos": "because",
+    "i'ma": "i am going to", "imma": "i am going to", "idk": "i do not know",
+    "alright": "all right", "everythings": "everything is", "nothings": "nothing is",
+    "somethings": "something is", "he'll've": "he will have",
 }
 
 UNITS = {
@@ -42,7 +52,7 @@ NUMBER_WORDS = {v: k for k, v in UNITS.items() if v is not None} | {
 
 _PUNCT = re.compile(r"[^\w\s']+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
-_DIGITS_WITH_UNIT = re.compile(r"^(\d+)(min|mins|m|h|hr|hrs)$")
+_DIGITS_WITH_UNIT = re.compile(r"^(\d+)(min|mins|m|h|hr|hrs|am|pm)$")
 
 
 def tokens(text: str) -> list[str]:
@@ -57,7 +67,8 @@ def _expand(words: list[str]) -> list[str]:
     for w in words:
         m = _DIGITS_WITH_UNIT.match(w)
         if m:
-            unit = "minutes" if m.group(2).startswith("m") else "hours"
+            unit = {"am": "am", "pm": "pm"}.get(m.group(2))
+            unit = unit or ("minutes" if m.group(2).startswith("m") else "hours")
             out += [m.group(1), unit]
         else:
             out += CONTRACTIONS.get(w, w).split()
@@ -103,7 +114,7 @@ def _durations(words: list[str]) -> list[str]:
             if unit == "hours":
                 out[-1] = str(int(out[-1]) * 60)
             out.append("minutes")
-        elif unit and out and out[-1] in ("a", "one") and unit == "minutes":
+        elif unit and out and out[-1] == "one" and unit == "minutes":
             out[-1] = "1"
             out.append("minutes")
         else:

@@ -1,0 +1,345 @@
+"""The intent router: typed or recognized text -> IntentMatch | None.
+
+Pure code, no I/O per utterance (the packaged cue table is read once). How it decides:
+
+* **Safety first, found anywhere.** A first-person statement of danger, violence or
+  self-harm anywhere in the utterance routes to safety and wins over everything; "help",
+  "please help" or "emergency" count when said alone.
+* **Guidance must cover a clause.** Each clause (after fillers and repeats are dropped) is
+  matched whole against the intent's templates, so a cue word in another sense ("the
+  basement flooded", "I'm flooded with emails") covers no clause and routes to nothing.
+  When clauses name different intents, the earlier one in ``INTENTS`` wins.
+* **Controls and answers must be the whole utterance** ("stop", "yes", "seven").
+Negation and third person need no special case: "i am not flooded" and "he is flooded"
+are simply not templates; the explanation names them when they were the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+from ..errors import CueError
+from ..intents import GUIDANCE, INTENTS, Intent
+from .clean import Clause, Cleaner, Utterance
+from .table import (GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, Compiled, CueFile, IntentCues,
+                    SafetyCues, check_phrases, compile_table, packaged_cue_file)
+from .templates import compile_template
+from .grammar import spoken_forms
+
+SLOT_RANGES = {"minutes": (1, 24 * 60), "score": (0, 10)}
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    intent: Intent
+    confidence: float
+    """1.0 for a canonical phrase or a safety statement, 0.9 for another template covering
+    the whole utterance, 0.8 when one clause of a longer utterance matched."""
+    slots: Mapping[str, int | bool | str] = field(default_factory=dict)
+    """e.g. {"minutes": 30} for a pause, {"score": 7}, {"bedside": True},
+    {"safety": "danger", "discreet": True} (see intents.SLOTS)."""
+
+    def as_dict(self) -> dict:
+        return {"intent": self.intent.value, "confidence": round(self.confidence, 3),
+                "slots": dict(self.slots)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One template that matched."""
+    intent: str
+    """an intent, or "safety:<kind>" """
+    text: str
+    """the words it covered"""
+    template: str = ""
+    where: str = ""
+    """'whole', 'clause 2', 'anywhere'"""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why the router chose what it chose (``voiceguide route --explain``)."""
+    text: str
+    words: tuple[str, ...]
+    clauses: tuple[Clause, ...]
+    hits: tuple[Hit, ...]
+    notes: tuple[str, ...]
+    scores: Mapping[str, float]
+    """intent -> 1.0 matched; otherwise the share of its cue words seen (0..0.5)"""
+    match: IntentMatch | None
+
+
+class Router:
+    """Routes text to intents (see the module docstring)."""
+
+    def __init__(self, cues: Mapping[str, Iterable[str]] | CueFile,
+                 leading: Iterable[str] = (), trailing: Iterable[str] = ()):
+        if not isinstance(cues, CueFile):
+            cues = _simple_table(cues, leading, trailing)
+        self._cues = cues
+        self._spoken = {i: sorted({f for p in ps for f in spoken_forms(p)})
+                        for i, ps in check_phrases(cues).items()}
+        self._canonical = {i: re.compile("|".join(
+            f"(?:{_unnamed(compile_template(t))})" for t in cues.intents[i.value].phrases))
+            for i in self._spoken}
+        self._c: Compiled = compile_table(cues)
+        self._cleaner = Cleaner(cues.fillers.anywhere, cues.fillers.leading,
+                                cues.fillers.trailing)
+        self.fillers = sorted(set(cues.fillers.leading) | set(cues.fillers.trailing))
+        self._keywords = {Intent(k): v.keywords for k, v in cues.intents.items() if v.keywords}
+
+    # ---- public API ----
+    def route(self, text: str) -> IntentMatch | None:
+        return self._decide(self._cleaner.analyse(text), None)
+
+    def explain(self, text: str) -> Explanation:
+        utt = self._cleaner.analyse(text)
+        hits: list[Hit] = []
+        notes: list[str] = list(utt.notes)
+        match = self._decide(utt, hits)
+        if match is None:
+            notes += self._why_not(utt)
+        scores = self._scores(utt, hits)
+        return Explanation(text, utt.words, utt.clauses, tuple(hits), tuple(notes), scores,
+                           match)
+
+    def phrases(self, intents: Iterable[str] | None = None) -> list[str]:
+        """Every canonical phrase (in spoken words) for the given intents; all when None."""
+        wanted = INTENTS if intents is None else tuple(intents)
+        return sorted({p for i in wanted for p in self._spoken.get(Intent(i), [])})
+
+    def intents(self) -> list[str]:
+        present = set(self._spoken) | set(self._c.whole)
+        if any(self._c.safety_rules.values()) or self._cues.safety.alone:
+            present.add(Intent.SAFETY)
+        return [i for i in INTENTS if i in present]
+
+    # ---- deciding ----
+    def _decide(self, utt: Utterance, hits: list[Hit] | None) -> IntentMatch | None:
+        if not utt.words:
+            return None
+        safety = self._safety(utt, hits)
+        if safety:
+            return safety
+        whole = self._match_clause(utt.whole, list(INTENTS[1:]), "whole", hits)
+        if whole:
+            intent, groups, clause_text = whole
+            conf = 1.0 if self._is_canonical(intent, utt.whole) else 0.9
+            return self._finish(intent, conf, groups, utt)
+        found = []
+        if len(utt.clauses) > 1:
+            for n, clause in enumerate(utt.clauses, 1):
+                m = self._match_clause(clause, list(GUIDANCE_ORDER), f"clause {n}", hits)
+                if m:
+                    found.append(m)
+            if not found:
+                found = self._controls_in_every_clause(utt, hits)
+        if not found:
+            return None
+        intent, groups, _ = min(found, key=lambda m: INTENTS.index(m[0]))
+        return self._finish(intent, 0.8, groups, utt)
+
+    def _controls_in_every_clause(self, utt: Utterance, hits) -> list:
+        """'okay. stop.' or 'stop, please stop': every clause a control (or only fillers)."""
+        found = []
+        for n, clause in enumerate(utt.clauses, 1):
+            if not clause.trimmed or clause.trimmed == tuple(w for w in clause.words if False):
+                continue
+            m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", hits)
+            if not m:
+                return []
+            found.append(m)
+        return found
+
+    def _match_clause(self, clause: Clause, order: list[Intent], where: str,
+                      hits: list[Hit] | None):
+        for variant in clause.variants():
+            for intent in order:
+                rx = self._c.whole.get(intent)
+                if rx is None:
+                    continue
+                m = rx.fullmatch(variant)
+                if not m:
+                    continue
+                groups = _slot_groups(m)
+                if not _slots_in_range(groups):
+                    continue
+                if hits is not None:
+                    hits.append(Hit(intent.value, variant.strip(),
+                                    self._which(intent, variant), where))
+                return intent, groups, variant
+        return None
+
+    def _is_canonical(self, intent: Intent, clause: Clause) -> bool:
+        rx = self._canonical.get(intent)
+        return bool(rx and rx.fullmatch("".join(w + " " for w in clause.words)))
+
+    def _safety(self, utt: Utterance, hits: list[Hit] | None) -> IntentMatch | None:
+        kinds: list[str] = []
+        for kind in SAFETY_KINDS:
+            for s in utt.all_strings():
+                m = self._c.safety[kind].search(s)
+                if m:
+                    kinds.append(kind)
+                    if hits is not None:
+                        covered = m.group(0).strip()
+                        hits.append(Hit(f"safety:{kind}", covered,
+                                        self._which_safety(kind, covered), "anywhere"))
+                    break
+        alone = any(self._c.alone.fullmatch(v) for v in utt.whole.variants())
+        if alone:
+            kinds.append("general")
+            if hits is not None:
+                hits.append(Hit("safety:general", " ".join(utt.whole.trimmed),
+                                "said alone (help / emergency)", "whole"))
+        if not kinds:
+            return None
+        slots: dict[str, str | bool] = {"safety": kinds[0]}
+        if any(self._c.discreet.search(s) for s in utt.all_strings()):
+            slots["discreet"] = True
+        return IntentMatch(Intent.SAFETY, 1.0, slots)
+
+    def _finish(self, intent: Intent, confidence: float, groups: dict, utt: Utterance):
+        slots: dict[str, int | bool | str] = {}
+        if intent in (Intent.PAUSE, Intent.MORE_TIME):
+            minutes = groups.get("minutes")
+            if minutes is not None:
+                slots["minutes"] = int(minutes)
+        if intent == Intent.SCORE:
+            slots["score"] = int(groups["score"])
+        strings = utt.all_strings()
+        if intent in GUIDANCE and any(self._c.bedside.search(s) for s in strings):
+            slots["bedside"] = True
+        if intent == Intent.CHASING and any(self._c.away.search(s) for s in strings):
+            slots["away"] = True
+        return IntentMatch(intent, confidence, slots)
+
+    # ---- explanations ----
+    def _which(self, intent: Intent, variant: str) -> str:
+        for t in self._c.rules.get(intent, ()):
+            if re.fullmatch(compile_template(t, self._c.macros), variant):
+                return t
+        return ""
+
+    def _which_safety(self, kind: str, covered: str) -> str:
+        s = " " + covered + " "
+        for t in self._c.safety_rules[kind]:
+            if re.search(" (?:" + compile_template(t, self._c.macros) + ")", s):
+                return t
+        return ""
+
+    def _why_not(self, utt: Utterance) -> list[str]:
+        notes = []
+        for n, clause in enumerate(utt.clauses, 1):
+            words = list(clause.trimmed)
+            label = f"clause {n} {' '.join(words)!r}"
+            negators = [w for w in words if w in ("not", "never", "no")]
+            if negators:
+                plain = _without_negation(words)
+                m = self._match_clause(Clause(tuple(plain), tuple(plain), tuple(plain)),
+                                       list(INTENTS[1:]), "", None)
+                if m:
+                    notes.append(f"{label}: negation {negators[0]!r}: would be {m[0].value} "
+                                 "without it")
+                    continue
+            first = _to_first_person(words)
+            if first != words:
+                m = self._match_clause(Clause(tuple(first), tuple(first), tuple(first)),
+                                       list(INTENTS[1:]), "", None)
+                if m:
+                    notes.append(f"{label}: third person: would be {m[0].value} if said "
+                                 "about oneself")
+                    continue
+            seen = [(i.value, k) for i, ks in self._keywords.items() for k in ks
+                    if f" {k} " in " " + " ".join(words) + " "]
+            if seen:
+                cues = ", ".join(f"{k!r} ({i})" for i, k in seen[:4])
+                notes.append(f"{label}: cue words {cues} but no template covers the clause "
+                             "(another sense, or extra words)")
+            else:
+                notes.append(f"{label}: no cue words")
+        return notes
+
+    def _scores(self, utt: Utterance, hits: list[Hit]) -> dict[str, float]:
+        text = " " + " ".join(utt.whole.cleaned) + " "
+        scores: dict[str, float] = {}
+        for intent in INTENTS:
+            if any(h.intent.split(":")[0] == intent.value for h in hits):
+                scores[intent.value] = 1.0
+                continue
+            keys = self._keywords.get(intent, [])
+            seen = sum(1 for k in keys if f" {k} " in text)
+            if seen:
+                scores[intent.value] = round(min(0.5, 0.5 * seen / 2), 2)
+        return scores
+
+
+def _unnamed(regex: str) -> str:
+    return re.sub(r"\(\?P<\w+>", "(?:", regex)
+
+
+def _slot_groups(m: re.Match) -> dict[str, str]:
+    return {k.rsplit("_", 1)[0]: v for k, v in m.groupdict().items() if v is not None}
+
+
+def _slots_in_range(groups: Mapping[str, str]) -> bool:
+    for name, value in groups.items():
+        low, high = SLOT_RANGES[name]
+        if not low <= int(value) <= high:
+            return False
+    return True
+
+
+def _without_negation(words: list[str]) -> list[str]:
+    out = []
+    for i, w in enumerate(words):
+        if w in ("not", "never", "no"):
+            if out and out[-1] in ("do", "does", "did") and out[-2:-1] != ["what"]:
+                out.pop()
+            continue
+        out.append(w)
+    return out
+
+
+_THIRD = {"he": "i", "she": "i", "they": "i", "him": "me", "her": "me", "them": "me",
+          "his": "my", "their": "my", "himself": "myself", "herself": "myself",
+          "themselves": "myself"}
+
+
+def _to_first_person(words: list[str]) -> list[str]:
+    out = []
+    for i, w in enumerate(words):
+        if w in ("is", "are") and out and out[-1] == "i":
+            out.append("am")
+        elif w in ("has",) and out and out[-1] == "i":
+            out.append("have")
+        else:
+            out.append(_THIRD.get(w, w))
+    return out
+
+
+def _simple_table(cues: Mapping[str, Iterable[str]], leading: Iterable[str],
+                  trailing: Iterable[str]) -> CueFile:
+    """A cue table from plain phrase lists (intent -> templates), as in tests."""
+    intents = {}
+    safety: list[str] = []
+    for name, templates in cues.items():
+        if name not in INTENTS:
+            raise CueError(f"unknown intent {name!r} in the cue table")
+        if name == "safety":
+            safety = list(templates)
+        else:
+            intents[name] = IntentCues(phrases=list(templates))
+    return CueFile.model_validate({
+        "fillers": {"leading": list(leading), "trailing": list(trailing)},
+        "safety": SafetyCues(general=safety).model_dump(), "intents": {
+            k: v.model_dump() for k, v in intents.items()}})
+
+
+@lru_cache(maxsize=1)
+def default_router() -> Router:
+    """The router built from the packaged cue table (cached: built once per process)."""
+    return Router(packaged_cue_file())
