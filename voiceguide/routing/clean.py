@@ -64,11 +64,24 @@ class Clause:
     def variants(self) -> list[str]:
         """Distinct strings to match, most literal first (each word followed by a space)."""
         out: list[str] = []
-        for w in (self.words, self.cleaned, self.trimmed):
+        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed)):
             s = "".join(t + " " for t in w)
             if s and s not in out:
                 out.append(s)
         return out
+
+
+# A clause may run on past its cue: "i need to ground myself before i say something".
+_TAIL_STARTERS = {"before", "after", "because", "since", "when", "whenever", "while", "even",
+                  "until", "unless", "though", "although", "cause", "and", "but", "or", "if",
+                  "so", "cuz", "till", "every", "whatever"}
+
+
+def _head(words: tuple[str, ...]) -> tuple[str, ...]:
+    for i, w in enumerate(words):
+        if i >= 2 and w in _TAIL_STARTERS:
+            return words[:i]
+    return ()
 
 
 @dataclass(frozen=True)

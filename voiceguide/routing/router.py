@@ -82,9 +82,6 @@ class Router:
         self._cues = cues
         self._spoken = {i: sorted({f for p in ps for f in spoken_forms(p)})
                         for i, ps in check_phrases(cues).items()}
-        self._canonical = {i: re.compile("|".join(
-            f"(?:{_unnamed(compile_template(t))})" for t in cues.intents[i.value].phrases))
-            for i in self._spoken}
         self._c: Compiled = compile_table(cues)
         self._cleaner = Cleaner(cues.fillers.anywhere, cues.fillers.leading,
                                 cues.fillers.trailing)
@@ -124,7 +121,8 @@ class Router:
         safety = self._safety(utt, hits)
         if safety:
             return safety
-        whole = self._match_clause(utt.whole, list(INTENTS[1:]), "whole", hits)
+        whole = self._canonical_match(utt.whole, hits) or self._match_clause(
+            utt.whole, list(INTENTS[1:]), "whole", hits)
         if whole:
             intent, groups, clause_text = whole
             conf = 1.0 if self._is_canonical(intent, utt.whole) else 0.9
@@ -173,8 +171,21 @@ class Router:
                 return intent, groups, variant
         return None
 
+    def _canonical_match(self, clause: Clause, hits: list[Hit] | None):
+        """A canonical phrase said as written wins over every looser template."""
+        variants = clause.variants()[:2]
+        for intent in INTENTS[1:]:
+            rx = self._c.canonical.get(intent)
+            for v in variants:
+                m = rx.fullmatch(v) if rx else None
+                if m and _slots_in_range(_slot_groups(m)):
+                    if hits is not None:
+                        hits.append(Hit(intent.value, v.strip(), "canonical phrase", "whole"))
+                    return intent, _slot_groups(m), v
+        return None
+
     def _is_canonical(self, intent: Intent, clause: Clause) -> bool:
-        rx = self._canonical.get(intent)
+        rx = self._c.canonical.get(intent)
         return bool(rx and rx.fullmatch("".join(w + " " for w in clause.words)))
 
     def _safety(self, utt: Utterance, hits: list[Hit] | None) -> IntentMatch | None:
@@ -220,14 +231,14 @@ class Router:
     # ---- explanations ----
     def _which(self, intent: Intent, variant: str) -> str:
         for t in self._c.rules.get(intent, ()):
-            if re.fullmatch(compile_template(t, self._c.macros), variant):
+            if re.fullmatch(_unnamed(compile_template(t, self._c.macros)), variant):
                 return t
         return ""
 
     def _which_safety(self, kind: str, covered: str) -> str:
         s = " " + covered + " "
         for t in self._c.safety_rules[kind]:
-            if re.search(" (?:" + compile_template(t, self._c.macros) + ")", s):
+            if re.search(" (?:" + _unnamed(compile_template(t, self._c.macros)) + ")", s):
                 return t
         return ""
 

@@ -74,6 +74,8 @@ class Compiled:
     """intent -> one regex of all its templates (full match against a clause)."""
     rules: dict[Intent, tuple[str, ...]]
     """intent -> its templates, for explanations."""
+    canonical: dict[Intent, re.Pattern]
+    """intent -> one regex of its canonical phrases only."""
     safety: dict[str, re.Pattern]
     """safety kind -> one regex, searched anywhere in an utterance."""
     safety_rules: dict[str, tuple[str, ...]]
@@ -119,6 +121,7 @@ def compile_table(cues: CueFile) -> Compiled:
     macros = {**cues.macros, **cues.safety.macros}
     counter = itertools.count()
     whole: dict[Intent, re.Pattern] = {}
+    canonical: dict[Intent, re.Pattern] = {}
     rules: dict[Intent, tuple[str, ...]] = {}
     for name, table in cues.intents.items():
         if name not in INTENTS or name == "safety":
@@ -127,13 +130,15 @@ def compile_table(cues: CueFile) -> Compiled:
         templates = tuple(table.phrases) + tuple(table.patterns)
         rules[intent] = templates
         whole[intent] = re.compile(_combine(templates, macros, counter))
+        if table.phrases:
+            canonical[intent] = re.compile(_combine(table.phrases, macros, counter))
 
     def search(templates: Iterable[str]) -> re.Pattern:
         return re.compile(" (?:" + _combine(templates, macros, counter) + ")")
 
     safety = {kind: search(getattr(cues.safety, kind)) for kind in SAFETY_KINDS}
     return Compiled(
-        whole=whole, rules=rules, safety=safety,
+        whole=whole, rules=rules, canonical=canonical, safety=safety,
         safety_rules={k: tuple(getattr(cues.safety, k)) for k in SAFETY_KINDS},
         alone=re.compile(_combine(cues.safety.alone, macros, counter)),
         discreet=search(cues.safety.discreet), bedside=search(cues.slots.bedside),

@@ -78,6 +78,12 @@ def _lex(template: str) -> list[str]:
     return out
 
 
+def _words(literal: str) -> list[str]:
+    """A template word as the router sees text: "one" -> "1", "i'm" -> "i am"."""
+    from ..text import normalize
+    return normalize(literal) or [literal]
+
+
 def compile_template(template: str, macros: Mapping[str, str] | None = None,
                      _depth: int = 0) -> str:
     """The regular expression (no anchors) for ``template``; see the module docstring."""
@@ -118,7 +124,7 @@ def compile_template(template: str, macros: Mapping[str, str] | None = None,
             elif t == "*":
                 alternatives[-1] += r"\S+ "
             else:
-                alternatives[-1] += re.escape(t) + " "
+                alternatives[-1] += "".join(re.escape(w) + " " for w in _words(t))
         if closer is not None:
             raise CueError(f"missing {closer!r} in template {template!r}")
         return "|".join(alternatives)
