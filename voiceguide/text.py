@@ -62,9 +62,20 @@ def tokens(text: str) -> list[str]:
     return [t.strip("'") for t in text.split() if t.strip("'")]
 
 
+# "the cycle's got us", "the part's activated": 's is "is" before these words.
+_IS_BEFORE = {"got", "gotten", "been", "going", "getting", "not", "too", "so", "really",
+              "happening", "back", "on", "here", "starting", "taking", "activated", "in", "up",
+              "loud", "running", "driving", "talking", "a", "the", "just", "all", "over",
+              "triggered", "still", "coming", "leaving", "gone", "out", "off", "like"}
+
+
 def _expand(words: list[str]) -> list[str]:
     out: list[str] = []
-    for w in words:
+    for i, w in enumerate(words):
+        if w.endswith("'s") and w not in CONTRACTIONS and len(w) > 2:
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            out += [w[:-2], "is"] if nxt in _IS_BEFORE else [w[:-2]]
+            continue
         m = _DIGITS_WITH_UNIT.match(w)
         if m:
             unit = {"am": "am", "pm": "pm"}.get(m.group(2))

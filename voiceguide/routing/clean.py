@@ -37,6 +37,7 @@ _NO_SPLIT_AFTER = {
     "should", "could", "would", "can", "will", "do", "did", "does", "am", "was", "were",
     "is", "are", "not", "to", "me", "ok", "okay", "yes", "yeah", "no", "um", "uh", "well",
     "oh", "please", "hey", "now", "anyway", "honestly", "just", "really", "who", "which",
+    "example", "instance", "say", "saying", "try", "with",
 }
 _SPLIT_PRONOUNS = {"i", "we"}
 _REAL_SHORT_WORDS = {
@@ -60,14 +61,15 @@ class Clause:
     """``cleaned`` with edge fillers dropped too"""
     dropped: tuple[str, ...] = ()
     """what cleaning removed, for explanations"""
+    filler_only: bool = False
+    """nothing but fillers ("okay", "um", "sorry")"""
 
-    def variants(self) -> list[str]:
-        """Distinct strings to match, most literal first (each word followed by a space)."""
-        out: list[str] = []
+    def variants(self) -> list[tuple[str, ...]]:
+        """Distinct word sequences to match, most literal first."""
+        out: list[tuple[str, ...]] = []
         for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed)):
-            s = "".join(t + " " for t in w)
-            if s and s not in out:
-                out.append(s)
+            if w and w not in out:
+                out.append(w)
         return out
 
 
@@ -93,13 +95,12 @@ class Utterance:
     """the whole utterance as one clause"""
     notes: tuple[str, ...] = field(default=())
 
-    def all_strings(self) -> list[str]:
-        """Whole-utterance strings for anywhere-searches (safety, slots), space-framed."""
-        out = []
+    def all_strings(self) -> list[tuple[str, ...]]:
+        """Whole-utterance word sequences for anywhere-searches (safety, slots)."""
+        out: list[tuple[str, ...]] = []
         for v in (self.words, self.whole.cleaned):
-            s = " " + "".join(t + " " for t in v)
-            if s.strip() and s not in out:
-                out.append(s)
+            if v and v not in out:
+                out.append(v)
         return out
 
 
@@ -127,25 +128,41 @@ class Cleaner:
 
     def clause(self, words: Sequence[str]) -> Clause:
         dropped: list[str] = []
+        words = _clause_start(list(words))
         cleaned = _drop_fillers(list(words), self.anywhere, dropped)
-        cleaned = _drop_repeats(cleaned, dropped)
+        cleaned = _clause_start(_drop_repeats(cleaned, dropped)) if cleaned else cleaned
         trimmed = _trim(cleaned, self.leading, self.trailing, dropped)
-        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), tuple(dropped))
+        filler_only = not cleaned or not _trim(trimmed, self.leading, self.trailing, [],
+                                               allow_empty=True)
+        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), tuple(dropped),
+                      filler_only)
 
 
-def _phrases(items: Iterable[str]) -> list[tuple[str, ...]]:
+def _phrases(items: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
+    """Filler phrases indexed by first and by last word, longest first."""
     out = set()
     for item in items:
         for variant in _alternatives(item):
             toks = tuple(normalize(variant))
             if toks:
                 out.add(toks)
-    return sorted(out, key=len, reverse=True)
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for toks in sorted(out, key=len, reverse=True):
+        index.setdefault(toks[0], []).append(toks)
+        index.setdefault("$" + toks[-1], []).append(toks)
+    return index
 
 
 def _alternatives(item: str) -> list[str]:
     from .templates import expand
     return expand(item) if any(c in item for c in "([") else [item]
+
+
+def _clause_start(words: list[str]) -> list[str]:
+    """Recognizer spellings at the start of a clause: "were in our cycle" is "we are"."""
+    if words[:1] == ["were"] and len(words) > 1 and words[1] not in ("you", "we", "they"):
+        return ["we", "are"] + words[1:]
+    return words
 
 
 def _split_conjunctions(words: list[str]) -> list[list[str]]:
@@ -174,7 +191,7 @@ def _split_run_on(words: list[str]) -> list[tuple[str, ...]]:
     return [tuple(c) for c in out if c]
 
 
-def _drop_fillers(words: list[str], fillers: list[tuple[str, ...]],
+def _drop_fillers(words: list[str], fillers: dict[str, list[tuple[str, ...]]],
                   dropped: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
@@ -187,8 +204,7 @@ def _drop_fillers(words: list[str], fillers: list[tuple[str, ...]],
                 dropped.append(w)
             i += 1
             continue
-        f = next((f for f in fillers if tuple(words[i:i + len(f)]) == f and f != ("like",)),
-                 None)
+        f = next((f for f in fillers.get(w, ()) if tuple(words[i:i + len(f)]) == f), None)
         if f:
             dropped.append(" ".join(f))
             i += len(f)
@@ -221,20 +237,22 @@ def _drop_repeats(words: list[str], dropped: list[str]) -> list[str]:
     return cleaned
 
 
-def _trim(words: list[str], leading: list[tuple[str, ...]], trailing: list[tuple[str, ...]],
-          dropped: list[str]) -> list[str]:
+def _trim(words: list[str], leading: dict[str, list[tuple[str, ...]]],
+          trailing: dict[str, list[tuple[str, ...]]], dropped: list[str],
+          allow_empty: bool = False) -> list[str]:
     w = list(words)
+    keep = 0 if allow_empty else 1
     changed = True
     while changed and w:
         changed = False
-        for f in leading:
-            if len(w) > len(f) and tuple(w[:len(f)]) == f:
+        for f in leading.get(w[0], ()):
+            if len(w) >= len(f) + keep and tuple(w[:len(f)]) == f:
                 dropped.append(" ".join(f))
                 w = w[len(f):]
                 changed = True
                 break
-        for f in trailing:
-            if len(w) > len(f) and tuple(w[-len(f):]) == f:
+        for f in trailing.get("$" + w[-1], ()) if w else ():
+            if len(w) >= len(f) + keep and tuple(w[-len(f):]) == f:
                 dropped.append(" ".join(f))
                 w = w[:-len(f)]
                 changed = True

@@ -30,6 +30,7 @@ from .templates import compile_template
 from .grammar import spoken_forms
 
 SLOT_RANGES = {"minutes": (1, 24 * 60), "score": (0, 10)}
+_DURATION = re.compile(r"\b(\d+) minutes ")
 
 
 @dataclass(frozen=True)
@@ -137,14 +138,15 @@ class Router:
                 found = self._controls_in_every_clause(utt, hits)
         if not found:
             return None
-        intent, groups, _ = min(found, key=lambda m: INTENTS.index(m[0]))
+        # The first clause that asks for something wins ("help me calm down, I'm shaking").
+        intent, groups, _ = found[0]
         return self._finish(intent, 0.8, groups, utt)
 
     def _controls_in_every_clause(self, utt: Utterance, hits) -> list:
         """'okay. stop.' or 'stop, please stop': every clause a control (or only fillers)."""
         found = []
         for n, clause in enumerate(utt.clauses, 1):
-            if not clause.trimmed or clause.trimmed == tuple(w for w in clause.words if False):
+            if clause.filler_only:
                 continue
             m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", hits)
             if not m:
@@ -155,61 +157,71 @@ class Router:
     def _match_clause(self, clause: Clause, order: list[Intent], where: str,
                       hits: list[Hit] | None):
         for variant in clause.variants():
+            encoded = self._c.vocab.encode(variant)
             for intent in order:
                 rx = self._c.whole.get(intent)
                 if rx is None:
                     continue
-                m = rx.fullmatch(variant)
+                m = rx.fullmatch(encoded)
                 if not m:
                     continue
-                groups = _slot_groups(m)
+                groups = _slot_groups(m, variant)
                 if not _slots_in_range(groups):
                     continue
                 if hits is not None:
-                    hits.append(Hit(intent.value, variant.strip(),
-                                    self._which(intent, variant), where))
+                    hits.append(Hit(intent.value, " ".join(variant),
+                                    self._which(intent, encoded), where))
                 return intent, groups, variant
         return None
 
     def _canonical_match(self, clause: Clause, hits: list[Hit] | None):
         """A canonical phrase said as written wins over every looser template."""
-        variants = clause.variants()[:2]
+        variants = [(v, self._c.vocab.encode(v)) for v in clause.variants()[:2]]
         for intent in INTENTS[1:]:
             rx = self._c.canonical.get(intent)
-            for v in variants:
-                m = rx.fullmatch(v) if rx else None
-                if m and _slots_in_range(_slot_groups(m)):
+            for v, encoded in variants:
+                m = rx.fullmatch(encoded) if rx else None
+                if m and _slots_in_range(_slot_groups(m, v)):
                     if hits is not None:
-                        hits.append(Hit(intent.value, v.strip(), "canonical phrase", "whole"))
-                    return intent, _slot_groups(m), v
+                        hits.append(Hit(intent.value, " ".join(v), "canonical phrase", "whole"))
+                    return intent, _slot_groups(m, v), v
         return None
 
     def _is_canonical(self, intent: Intent, clause: Clause) -> bool:
         rx = self._c.canonical.get(intent)
-        return bool(rx and rx.fullmatch("".join(w + " " for w in clause.words)))
+        return bool(rx and rx.fullmatch(self._c.vocab.encode(clause.words)))
 
     def _safety(self, utt: Utterance, hits: list[Hit] | None) -> IntentMatch | None:
         kinds: list[str] = []
+        encoded = [(w, self._c.vocab.encode(w)) for w in utt.all_strings()]
         for kind in SAFETY_KINDS:
-            for s in utt.all_strings():
-                m = self._c.safety[kind].search(s)
+            for words, enc in encoded:
+                m = self._c.safety[kind].search(enc)
                 if m:
                     kinds.append(kind)
                     if hits is not None:
-                        covered = m.group(0).strip()
-                        hits.append(Hit(f"safety:{kind}", covered,
+                        covered = words[m.start():m.end()]
+                        hits.append(Hit(f"safety:{kind}", " ".join(covered),
                                         self._which_safety(kind, covered), "anywhere"))
                     break
-        alone = any(self._c.alone.fullmatch(v) for v in utt.whole.variants())
-        if alone:
-            kinds.append("general")
-            if hits is not None:
-                hits.append(Hit("safety:general", " ".join(utt.whole.trimmed),
-                                "said alone (help / emergency)", "whole"))
+        # "help", "please help", "emergency": said alone, or as a clause of its own when
+        # no other clause asks for something ("I need help, he's in the room")
+        clauses = [utt.whole]
+        if len(utt.clauses) > 1 and not any(
+                self._match_clause(c, list(GUIDANCE_ORDER), "", None) for c in utt.clauses):
+            clauses += utt.clauses
+        for clause in clauses:
+            if any(self._c.alone.fullmatch(self._c.vocab.encode(v)) for v in clause.variants()):
+                kinds.append("general")
+                if hits is not None:
+                    hits.append(Hit("safety:general", " ".join(clause.trimmed),
+                                    "said alone (help / emergency)",
+                                    "whole" if clause is utt.whole else "clause"))
+                break
         if not kinds:
             return None
         slots: dict[str, str | bool] = {"safety": kinds[0]}
-        if any(self._c.discreet.search(s) for s in utt.all_strings()):
+        if any(self._c.discreet.search(enc) for _, enc in encoded):
             slots["discreet"] = True
         return IntentMatch(Intent.SAFETY, 1.0, slots)
 
@@ -217,11 +229,15 @@ class Router:
         slots: dict[str, int | bool | str] = {}
         if intent in (Intent.PAUSE, Intent.MORE_TIME):
             minutes = groups.get("minutes")
-            if minutes is not None:
+            if minutes is None:
+                # "we need a time out, half an hour": the duration in another clause
+                found = _DURATION.findall(" ".join(utt.words) + " ")
+                minutes = found[0] if len(found) == 1 else None
+            if minutes is not None and _slots_in_range({"minutes": minutes}):
                 slots["minutes"] = int(minutes)
         if intent == Intent.SCORE:
             slots["score"] = int(groups["score"])
-        strings = utt.all_strings()
+        strings = [self._c.vocab.encode(w) for w in utt.all_strings()]
         if intent in GUIDANCE and any(self._c.bedside.search(s) for s in strings):
             slots["bedside"] = True
         if intent == Intent.CHASING and any(self._c.away.search(s) for s in strings):
@@ -229,16 +245,16 @@ class Router:
         return IntentMatch(intent, confidence, slots)
 
     # ---- explanations ----
-    def _which(self, intent: Intent, variant: str) -> str:
+    def _which(self, intent: Intent, encoded: str) -> str:
         for t in self._c.rules.get(intent, ()):
-            if re.fullmatch(_unnamed(compile_template(t, self._c.macros)), variant):
+            if re.fullmatch(_unnamed(compile_template(t, self._c.vocab, self._c.macros)), encoded):
                 return t
         return ""
 
-    def _which_safety(self, kind: str, covered: str) -> str:
-        s = " " + covered + " "
+    def _which_safety(self, kind: str, covered: tuple[str, ...]) -> str:
+        encoded = self._c.vocab.encode(covered)
         for t in self._c.safety_rules[kind]:
-            if re.search(" (?:" + _unnamed(compile_template(t, self._c.macros)) + ")", s):
+            if re.search(_unnamed(compile_template(t, self._c.vocab, self._c.macros)), encoded):
                 return t
         return ""
 
@@ -292,8 +308,10 @@ def _unnamed(regex: str) -> str:
     return re.sub(r"\(\?P<\w+>", "(?:", regex)
 
 
-def _slot_groups(m: re.Match) -> dict[str, str]:
-    return {k.rsplit("_", 1)[0]: v for k, v in m.groupdict().items() if v is not None}
+def _slot_groups(m: re.Match, words: tuple[str, ...]) -> dict[str, str]:
+    """Slot values: each encoded character is one word, so a group's start is its index."""
+    return {k.rsplit("_", 1)[0]: words[m.start(k)] for k, v in m.groupdict().items()
+            if v is not None}
 
 
 def _slots_in_range(groups: Mapping[str, str]) -> bool:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .._compat import tomllib
 from ..errors import CueError
 from ..intents import ANSWERS, CONTROLS, GUIDANCE, INTENTS, Intent
-from .templates import compile_template, expand
+from .templates import Vocab, compile_template, expand
 
 SAFETY_KINDS = ("self_harm", "danger", "general")
 """Safety kinds, in the order they win when an utterance says more than one: advice for
@@ -84,6 +84,7 @@ class Compiled:
     bedside: re.Pattern
     away: re.Pattern
     macros: Mapping[str, str]
+    vocab: Vocab
 
 
 def load_cue_file(text: str, name: str = "cues.toml") -> CueFile:
@@ -107,19 +108,21 @@ def packaged_cue_file() -> CueFile:
 _GROUP = re.compile(r"\(\?P<(\w+)>")
 
 
-def _combine(templates: Iterable[str], macros: Mapping[str, str], counter) -> str:
+def _combine(templates: Iterable[str], macros: Mapping[str, str], counter,
+             vocab: Vocab) -> str:
     parts = []
     for t in templates:
-        body = compile_template(t, macros)
+        body = compile_template(t, vocab, macros)
         # Named groups must be unique in one regex: number each copy; the router strips
         # the number again ("minutes_12" -> "minutes").
         parts.append(_GROUP.sub(lambda m: f"(?P<{m.group(1)}_{next(counter)}>", body))
-    return "|".join(f"(?:{p})" for p in parts) or r"(?!x)x"
+    return "|".join(f"(?:{p})" for p in parts) or r"(?!)"
 
 
 def compile_table(cues: CueFile) -> Compiled:
     macros = {**cues.macros, **cues.safety.macros}
     counter = itertools.count()
+    vocab = Vocab()
     whole: dict[Intent, re.Pattern] = {}
     canonical: dict[Intent, re.Pattern] = {}
     rules: dict[Intent, tuple[str, ...]] = {}
@@ -129,20 +132,20 @@ def compile_table(cues: CueFile) -> Compiled:
         intent = Intent(name)
         templates = tuple(table.phrases) + tuple(table.patterns)
         rules[intent] = templates
-        whole[intent] = re.compile(_combine(templates, macros, counter))
+        whole[intent] = re.compile(_combine(templates, macros, counter, vocab))
         if table.phrases:
-            canonical[intent] = re.compile(_combine(table.phrases, macros, counter))
+            canonical[intent] = re.compile(_combine(table.phrases, macros, counter, vocab))
 
     def search(templates: Iterable[str]) -> re.Pattern:
-        return re.compile(" (?:" + _combine(templates, macros, counter) + ")")
+        return re.compile(_combine(templates, macros, counter, vocab))
 
     safety = {kind: search(getattr(cues.safety, kind)) for kind in SAFETY_KINDS}
     return Compiled(
         whole=whole, rules=rules, canonical=canonical, safety=safety,
         safety_rules={k: tuple(getattr(cues.safety, k)) for k in SAFETY_KINDS},
-        alone=re.compile(_combine(cues.safety.alone, macros, counter)),
+        alone=re.compile(_combine(cues.safety.alone, macros, counter, vocab)),
         discreet=search(cues.safety.discreet), bedside=search(cues.slots.bedside),
-        away=search(cues.slots.away), macros=macros)
+        away=search(cues.slots.away), macros=macros, vocab=vocab)
 
 
 def check_phrases(cues: CueFile) -> dict[Intent, list[str]]:

@@ -7,25 +7,57 @@ Syntax (shared with the recognizer phrase lists):
 * ``{minutes}`` a number of minutes (durations are "<N> minutes" after normalization,
   so a template says "{minutes} minutes"; "take {minutes}" is "take five");
   ``{score}`` a number 0..10;
-* ``*`` any one word.
+* ``*`` any one word, ``**`` any number of words (as few as possible);
+* ``!(a|b)`` not followed by a or b ("push me !(to)": not "pushing me to talk").
 
 :func:`expand` lists every string a macro-free template stands for (for grammars);
-:func:`compile_template` turns any template into a regular expression over the
-space-joined words of an utterance, each word followed by one space.
+:func:`compile_template` turns any template into a regular expression over the words of
+an utterance encoded one character per word (:class:`Vocab`).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Mapping
 
 from ..errors import CueError
 
-SLOT_REGEX = {
-    "minutes": r"(?P<minutes>\d+) ",
-    "score": r"(?P<score>\d+) ",
-}
-_TOKEN = re.compile(r"\s*(\(|\)|\[|\]|\||<\w+>|\{\w+\}|\*|[^\s()\[\]|<>{}*]+)")
+SLOTS = ("minutes", "score")
+
+
+class Vocab:
+    """Words <-> single characters: a template compiles to a regex over one character per
+    word, which Python's regex parser reads several times faster than the words spelled
+    out, and which cannot match inside a word. Every number is one character (NUMBER);
+    a word no template uses is OTHER (matched only by ``*`` and ``**``)."""
+
+    OTHER = "\ue000"
+    NUMBER = "\ue001"
+
+    def __init__(self) -> None:
+        self._char: dict[str, str] = {}
+        self._word: dict[str, str] = {}
+
+    def char(self, word: str) -> str:
+        if word.isdigit():
+            return self.NUMBER
+        c = self._char.get(word)
+        if c is None:
+            n = len(self._char)
+            c = chr(0xE002 + n) if n < 6000 else chr(0xF0000 + n)
+            self._char[word] = c
+            self._word[c] = word
+        return c
+
+    def encode(self, words) -> str:
+        get = self._char.get
+        return "".join(self.NUMBER if w.isdigit() else get(w, self.OTHER) for w in words)
+
+    def __len__(self) -> int:
+        return len(self._char)
+_TOKEN = re.compile(r"\s*(\(|\)|\[|\]|\||!\(|<\w+>|\{\w+\}|\*\*|\*|[^\s()\[\]|<>{}*!]+)")
+_LITERAL = re.compile(r"^[a-z0-9']+$")
 
 
 def expand(template: str) -> list[str]:
@@ -63,7 +95,7 @@ def expand(template: str) -> list[str]:
 
 def template_words(template: str) -> set[str]:
     """The literal words a template uses (macros, slots and brackets left out)."""
-    return {t for t in _lex(template) if t[0] not in "()[]|<{*"}
+    return {t for t in _lex(template) if t[0] not in "()[]|<{*!"}
 
 
 def _lex(template: str) -> list[str]:
@@ -78,15 +110,28 @@ def _lex(template: str) -> list[str]:
     return out
 
 
-def _words(literal: str) -> list[str]:
+def _words_uncached(literal: str) -> tuple[str, ...]:
     """A template word as the router sees text: "one" -> "1", "i'm" -> "i am"."""
     from ..text import normalize
-    return normalize(literal) or [literal]
+    return tuple(normalize(literal)) or (literal,)
 
 
-def compile_template(template: str, macros: Mapping[str, str] | None = None,
+_words = lru_cache(maxsize=None)(_words_uncached)
+
+
+def _macro(name: str, macros: Mapping[str, str], vocab: Vocab, depth: int) -> str:
+    cache = _MACRO_CACHE.setdefault((id(macros), id(vocab)), {})
+    if name not in cache:
+        cache[name] = compile_template(macros[name], vocab, macros, depth + 1)
+    return cache[name]
+
+
+_MACRO_CACHE: dict[tuple[int, int], dict[str, str]] = {}
+
+
+def compile_template(template: str, vocab: Vocab, macros: Mapping[str, str] | None = None,
                      _depth: int = 0) -> str:
-    """The regular expression (no anchors) for ``template``; see the module docstring."""
+    """The regular expression (no anchors) for ``template`` over ``vocab``-encoded words."""
     if _depth > 8:
         raise CueError(f"macros nest too deeply in {template!r}")
     macros = macros or {}
@@ -99,9 +144,12 @@ def compile_template(template: str, macros: Mapping[str, str] | None = None,
         while pos < len(tokens):
             t = tokens[pos]
             pos += 1
-            if t in ("(", "["):
-                inner = seq(")" if t == "(" else "]")
-                alternatives[-1] += f"(?:{inner})" + ("?" if t == "[" else "")
+            if t in ("(", "[", "!("):
+                inner = seq("]" if t == "[" else ")")
+                if t == "!(":
+                    alternatives[-1] += f"(?!{inner})"
+                else:
+                    alternatives[-1] += f"(?:{inner})" + ("?" if t == "[" else "")
             elif t == closer:
                 return "|".join(alternatives)
             elif t == "|":
@@ -114,17 +162,20 @@ def compile_template(template: str, macros: Mapping[str, str] | None = None,
                 name = t[1:-1]
                 if name not in macros:
                     raise CueError(f"unknown macro {t} in template {template!r}")
-                alternatives[-1] += f"(?:{compile_template(macros[name], macros, _depth + 1)})"
+                alternatives[-1] += f"(?:{_macro(name, macros, vocab, _depth)})"
             elif t.startswith("{"):
                 name = t[1:-1]
-                if name not in SLOT_REGEX:
+                if name not in SLOTS:
                     raise CueError(f"unknown slot {t} in template {template!r}")
-                # Named groups may appear once per regex: later copies are plain groups.
-                alternatives[-1] += SLOT_REGEX[name]
+                alternatives[-1] += f"(?P<{name}>{Vocab.NUMBER})"
+            elif t == "**":
+                alternatives[-1] += ".*?"
             elif t == "*":
-                alternatives[-1] += r"\S+ "
+                alternatives[-1] += "."
+            elif not _LITERAL.match(t):
+                raise CueError(f"unexpected {t!r} in template {template!r}")
             else:
-                alternatives[-1] += "".join(re.escape(w) + " " for w in _words(t))
+                alternatives[-1] += "".join(vocab.char(w) for w in _words(t))
         if closer is not None:
             raise CueError(f"missing {closer!r} in template {template!r}")
         return "|".join(alternatives)
