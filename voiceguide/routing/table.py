@@ -38,6 +38,8 @@ class IntentCues(_Strict):
 
 
 class SafetyCues(_Strict):
+    phrases: list[str] = Field(default_factory=list)
+    """canonical safety cues for recognizer grammars (each must route to safety)"""
     danger: list[str] = Field(default_factory=list)
     self_harm: list[str] = Field(default_factory=list)
     general: list[str] = Field(default_factory=list)
@@ -152,8 +154,9 @@ def check_phrases(cues: CueFile) -> dict[Intent, list[str]]:
     """intent -> its canonical phrases expanded; a phrase claimed by two intents is an error."""
     owner: dict[str, str] = {}
     out: dict[Intent, list[str]] = {}
-    for name, table in cues.intents.items():
-        for template in table.phrases:
+    tables = [("safety", cues.safety.phrases), *((n, t.phrases) for n, t in cues.intents.items())]
+    for name, phrases in tables:
+        for template in phrases:
             if "<" in template or "*" in template:
                 raise CueError(f"phrase {template!r} of {name} uses a macro or wildcard; "
                                "put it under patterns")
