@@ -19,7 +19,6 @@ import json
 import statistics
 import sys
 import time
-import tracemalloc
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -40,9 +39,14 @@ def read_split(path: Path) -> list[dict]:
 
 
 def build(technique: str):
-    """(route function returning (intent | None, slots), memory in bytes, build seconds)."""
+    """(route function returning (intent | None, slots), memory bytes, build seconds).
+
+    Memory is the growth of the process's resident set while building (psutil)."""
+    import psutil
+
     gc.collect()
-    tracemalloc.start()
+    proc = psutil.Process()
+    rss0 = proc.memory_info().rss
     t0 = time.perf_counter()
     if technique == "rules":
         from voiceguide.routing.router import Router
@@ -56,10 +60,8 @@ def build(technique: str):
         import router_techniques
         route = router_techniques.build(technique)
     seconds = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    current = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    return route, current, peak, seconds
+    gc.collect()
+    return route, proc.memory_info().rss - rss0, seconds
 
 
 def evaluate(rows: list[dict], route) -> dict:
@@ -121,9 +123,8 @@ def report(name: str, technique: str, res: dict, memory: tuple[int, int, float],
              f"({len(res['wrong'])}) |  |",
              f"| slot disagreements (right intent) | {len(res['slot_errors'])} |  |",
              f"| time per utterance p50 / p95 | {p50:.2f} / {p95:.2f} ms | < 10 ms |",
-             f"| router memory (after build / peak) | {memory[0] / 1e6:.1f} / "
-             f"{memory[1] / 1e6:.1f} MB |  |",
-             f"| build time | {memory[2]:.2f} s |  |", "",
+             f"| memory (resident set growth while building) | {memory[0] / 1e6:.1f} MB |  |",
+             f"| build time | {memory[1]:.2f} s |  |", "",
              "| intent | right | n |", "| --- | --- | --- |"]
     for intent, c in sorted(res["per_intent"].items()):
         lines.append(f"| {intent} | {pct(c['ok'], c['n'])} | {c['n']} |")
@@ -155,14 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     path = Path(args.path) if args.path else SPLITS.get(args.split or "tune")
     rows = read_split(path)
-    route, current, peak, seconds = build(args.technique)
+    route, memory, seconds = build(args.technique)
     route("warm up")
     res = evaluate(rows, route)
     if args.misses:
         res["missed"] = ["", "Positives routed to nothing:"] + [
             f"- {r['text']!r} ({r['intent']})" for r in rows
             if r["intent"] not in ("none", "safety") and route(r["text"])[0] is None]
-    print(report(path.name, args.technique, res, (current, peak, seconds),
+    print(report(path.name, args.technique, res, (memory, seconds),
                  args.list or args.misses))
     return 0
 
