@@ -35,7 +35,7 @@ OLD_COMMIT = "ad2b718"
 
 def build(name: str, **kw):
     return {"exact": _exact, "fuzzy": _fuzzy, "ngram": _ngram, "hybrid": _hybrid,
-            "safety-backstop": _backstop}[name](**kw)
+            "safety-backstop": _backstop, "gated": _gated}[name](**kw)
 
 
 def _exact():
@@ -204,5 +204,45 @@ def _backstop(threshold: float = 0.5):
             return str(m.intent), dict(m.slots)
         if clf.proba(text).get("safety", 0) >= threshold:
             return "safety", {}
+        return None, {}
+    return route
+
+
+_BLOCK_START = {"he", "she", "they", "you", "your", "his", "her", "their", "the", "a", "an"}
+_FIRST = {"i", "me", "my", "myself", "we", "us", "our", "let"}
+
+
+def gate(words: list[str]) -> bool:
+    """The fallback may only speak for first-person, unnegated talk."""
+    if not words or words[0] in _BLOCK_START or not _FIRST & set(words):
+        return False
+    for i, w in enumerate(words):
+        if w in ("never", "no", "nothing") or (w == "not" and words[i - 1:i] != ["can"]):
+            return False
+    return True
+
+
+def _gated(threshold: float = 0.8, safety_threshold: float = 0.5, with_tune: bool = True):
+    import csv
+    from voiceguide.router import default_router
+    router = default_router()
+    extra = []
+    if with_tune:
+        with (ROOT / "bench/data/router_tune.tsv").open(encoding="utf-8") as f:
+            extra = [(r["text"], r["intent"]) for r in csv.DictReader(f, delimiter="\t")]
+    clf = _ngram(extra=extra).classifier
+
+    def route(text):
+        m = router.route(text)
+        if m:
+            return str(m.intent), dict(m.slots)
+        p = clf.proba(text)
+        if p.get("safety", 0) >= safety_threshold:
+            return "safety", {}
+        if not gate(normalize(text)):
+            return None, {}
+        best = max(p, key=p.get)
+        if best not in ("none", "safety") and p[best] >= threshold:
+            return best, {}
         return None, {}
     return route

@@ -64,10 +64,11 @@ class Clause:
     filler_only: bool = False
     """nothing but fillers ("okay", "um", "sorry")"""
 
-    def variants(self) -> list[tuple[str, ...]]:
-        """Distinct word sequences to match, most literal first."""
+    def variants(self, head: bool = True) -> list[tuple[str, ...]]:
+        """Distinct word sequences to match, most literal first; ``head``: also the clause
+        cut before a word that starts a tail ("... before i say something")."""
         out: list[tuple[str, ...]] = []
-        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed)):
+        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed) if head else ()):
             if w and w not in out:
                 out.append(w)
         return out
@@ -79,9 +80,13 @@ _TAIL_STARTERS = {"before", "after", "because", "since", "when", "whenever", "wh
                   "so", "cuz", "till", "every", "whatever"}
 
 
+_PHRASAL = {"go", "going", "went", "run", "running", "ran", "chase", "chasing", "come",
+            "came", "coming", "look", "looking", "take", "taking", "looked", "chased"}
+
+
 def _head(words: tuple[str, ...]) -> tuple[str, ...]:
     for i, w in enumerate(words):
-        if i >= 2 and w in _TAIL_STARTERS:
+        if i >= 2 and w in _TAIL_STARTERS and not (w == "after" and words[i - 1] in _PHRASAL):
             return words[:i]
     return ()
 

@@ -122,8 +122,9 @@ class Router:
         safety = self._safety(utt, hits)
         if safety:
             return safety
-        whole = self._canonical_match(utt.whole, hits) or self._match_clause(
-            utt.whole, list(INTENTS[1:]), "whole", hits)
+        whole = (self._canonical_match(utt.whole, hits)
+                 or self._match_clause(utt.whole, list(GUIDANCE_ORDER), "whole", hits)
+                 or self._match_clause(utt.whole, list(WHOLE_ONLY), "whole", hits, head=False))
         if whole:
             intent, groups, clause_text = whole
             conf = 1.0 if self._is_canonical(intent, utt.whole) else 0.9
@@ -148,15 +149,15 @@ class Router:
         for n, clause in enumerate(utt.clauses, 1):
             if clause.filler_only:
                 continue
-            m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", hits)
+            m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", hits, head=False)
             if not m:
                 return []
             found.append(m)
         return found
 
     def _match_clause(self, clause: Clause, order: list[Intent], where: str,
-                      hits: list[Hit] | None):
-        for variant in clause.variants():
+                      hits: list[Hit] | None, head: bool = True):
+        for variant in clause.variants(head):
             encoded = self._c.vocab.encode(variant)
             for intent in order:
                 rx = self._c.whole.get(intent)
@@ -176,7 +177,8 @@ class Router:
 
     def _canonical_match(self, clause: Clause, hits: list[Hit] | None):
         """A canonical phrase said as written wins over every looser template."""
-        variants = [(v, self._c.vocab.encode(v)) for v in clause.variants()[:2]]
+        variants = [(v, self._c.vocab.encode(v)) for v in dict.fromkeys(
+            (clause.words, clause.cleaned)) if v]
         for intent in INTENTS[1:]:
             rx = self._c.canonical.get(intent)
             for v, encoded in variants:
