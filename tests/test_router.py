@@ -199,6 +199,14 @@ def test_negative(router, text):
     assert router.route(text) is None, (text, router.route(text))
 
 
+@pytest.mark.parametrize("text", ["i", "i am", "we are", "i want to", "i feel", "it is",
+                                  "this is", "i need", "can we", "let us", "i am with you",
+                                  "we can wait", "i am here", "um", "like"])
+def test_fragments_route_to_nothing(router, text):
+    """No template may be so loose that a bare subject or fragment matches it."""
+    assert router.route(text) is None, (text, router.route(text))
+
+
 @pytest.mark.parametrize("text", DEVICE_LINES)
 def test_device_lines_route_to_nothing(router, text):
     assert router.route(text) is None, (text, router.route(text))
