@@ -32,8 +32,8 @@ class Vocab:
     out, and which cannot match inside a word. Every number is one character (NUMBER);
     a word no template uses is OTHER (matched only by ``*`` and ``**``)."""
 
-    OTHER = "\ue000"
-    NUMBER = "\ue001"
+    OTHER = "\U000F0000"
+    NUMBER = "\U000F0001"
 
     def __init__(self) -> None:
         self._char: dict[str, str] = {}
@@ -45,7 +45,9 @@ class Vocab:
         c = self._char.get(word)
         if c is None:
             n = len(self._char)
-            c = chr(0xE002 + n) if n < 6000 else chr(0xF0000 + n)
+            # Supplementary private-use characters: Python's regex compiler keeps sets of
+            # them as plain lists instead of building a 64 KiB bitmap for each set.
+            c = chr(0xF0002 + n)
             self._char[word] = c
             self._word[c] = word
         return c
@@ -98,16 +100,12 @@ def template_words(template: str) -> set[str]:
     return {t for t in _lex(template) if t[0] not in "()[]|<{*!"}
 
 
+@lru_cache(maxsize=None)
 def _lex(template: str) -> list[str]:
-    out, pos = [], 0
-    template = template.strip()
-    while pos < len(template):
-        m = _TOKEN.match(template, pos)
-        if not m:
-            raise CueError(f"cannot read template {template!r} at {template[pos:]!r}")
-        out.append(m.group(1))
-        pos = m.end()
-    return out
+    tokens = _TOKEN.findall(template)
+    if "".join(tokens) != "".join(template.split()):
+        raise CueError(f"cannot read template {template!r}")
+    return tokens
 
 
 def _words_uncached(literal: str) -> tuple[str, ...]:
@@ -151,7 +149,7 @@ def compile_template(template: str, vocab: Vocab, macros: Mapping[str, str] | No
                 else:
                     alternatives[-1] += f"(?:{inner})" + ("?" if t == "[" else "")
             elif t == closer:
-                return "|".join(alternatives)
+                return _join(alternatives)
             elif t == "|":
                 if closer is None:
                     raise CueError(f"'|' outside brackets in template {template!r}")
@@ -178,6 +176,16 @@ def compile_template(template: str, vocab: Vocab, macros: Mapping[str, str] | No
                 alternatives[-1] += "".join(vocab.char(w) for w in _words(t))
         if closer is not None:
             raise CueError(f"missing {closer!r} in template {template!r}")
-        return "|".join(alternatives)
+        return _join(alternatives)
 
     return seq(None)
+
+
+def _join(alternatives: list[str]) -> str:
+    """Alternatives as a regex; single words become one character class, which Python's
+    regex parser reads far faster than a long alternation."""
+    singles = sorted({a for a in alternatives if len(a) == 1 and a >= Vocab.OTHER})
+    others = list(dict.fromkeys(a for a in alternatives if a not in singles))
+    if len(singles) > 1:
+        return "|".join(["[" + "".join(singles) + "]", *others])
+    return "|".join(singles + others)
