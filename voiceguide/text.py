@@ -35,6 +35,12 @@ CONTRACTIONS: dict[str, str] = {
     "somethings": "something is", "he'll've": "he will have",
 }
 
+# Words a recognizer writes for a cue word that sounds the same.
+HOMOPHONES: dict[str, str] = {
+    "brake": "break", "brakes": "breaks", "paws": "pause", "floated": "flooded",
+    "grownd": "ground",
+}
+
 UNITS = {
     "zero": 0, "oh": None, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -82,6 +88,7 @@ def _expand(words: list[str]) -> list[str]:
             unit = unit or ("minutes" if m.group(2).startswith("m") else "hours")
             out += [m.group(1), unit]
         else:
+            w = HOMOPHONES.get(w, w)
             out += CONTRACTIONS.get(w, w).split()
     return out
 
