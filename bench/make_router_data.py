@@ -5,7 +5,7 @@ fillers and repetitions sprinkled in as people speak. Negatives: random expansio
 bench/data/router_negative_templates.txt (household talk, TV, argument talk, and a
 near-miss for every cue word). Neither split in bench/data/router_{tune,report}.tsv is used.
 
-    .venv/bin/python bench/make_router_data.py            # -> bench/data/router_train.tsv
+    .venv/bin/python bench/make_router_data.py            # -> bench/out/router_train.tsv
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def main() -> int:
     ap.add_argument("--per-intent", type=int, default=300)
     ap.add_argument("--negatives", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=8)
-    ap.add_argument("-o", "--out", default=str(ROOT / "bench/data/router_train.tsv"))
+    ap.add_argument("-o", "--out", default=str(ROOT / "bench/out/router_train.tsv"))
     args = ap.parse_args()
     rows = generate(args.per_intent, args.negatives, args.seed)
     with open(args.out, "w", encoding="utf-8") as f:

@@ -148,7 +148,7 @@ class NgramClassifier:
 
 def _train_rows(extra: list[tuple[str, str]] | None = None):
     import csv
-    path = ROOT / "bench/data/router_train.tsv"
+    path = ROOT / "bench/out/router_train.tsv"
     if not path.exists():
         subprocess.run([sys.executable, str(ROOT / "bench/make_router_data.py")], check=True)
     with path.open(encoding="utf-8") as f:
