@@ -98,9 +98,10 @@ class Router:
         hits: list[Hit] = []
         notes: list[str] = list(utt.notes)
         match = self._decide(utt, hits)
+        from .explain import cue_word_scores, why_not
         if match is None:
-            notes += self._why_not(utt)
-        scores = self._scores(utt, hits)
+            notes += why_not(self, utt)
+        scores = cue_word_scores(self, utt, hits)
         return Explanation(text, utt.words, utt.clauses, tuple(hits), tuple(notes), scores,
                            match)
 
@@ -260,52 +261,6 @@ class Router:
                 return t
         return ""
 
-    def _why_not(self, utt: Utterance) -> list[str]:
-        notes = []
-        for n, clause in enumerate(utt.clauses, 1):
-            words = list(clause.trimmed)
-            label = f"clause {n} {' '.join(words)!r}"
-            negators = [w for w in words if w in ("not", "never", "no")]
-            if negators:
-                plain = _without_negation(words)
-                m = self._match_clause(Clause(tuple(plain), tuple(plain), tuple(plain)),
-                                       list(INTENTS[1:]), "", None)
-                if m:
-                    notes.append(f"{label}: negation {negators[0]!r}: would be {m[0].value} "
-                                 "without it")
-                    continue
-            first = _to_first_person(words)
-            if first != words:
-                m = self._match_clause(Clause(tuple(first), tuple(first), tuple(first)),
-                                       list(INTENTS[1:]), "", None)
-                if m:
-                    notes.append(f"{label}: third person: would be {m[0].value} if said "
-                                 "about oneself")
-                    continue
-            seen = [(i.value, k) for i, ks in self._keywords.items() for k in ks
-                    if f" {k} " in " " + " ".join(words) + " "]
-            if seen:
-                cues = ", ".join(f"{k!r} ({i})" for i, k in seen[:4])
-                notes.append(f"{label}: cue words {cues} but no template covers the clause "
-                             "(another sense, or extra words)")
-            else:
-                notes.append(f"{label}: no cue words")
-        return notes
-
-    def _scores(self, utt: Utterance, hits: list[Hit]) -> dict[str, float]:
-        text = " " + " ".join(utt.whole.cleaned) + " "
-        scores: dict[str, float] = {}
-        for intent in INTENTS:
-            if any(h.intent.split(":")[0] == intent.value for h in hits):
-                scores[intent.value] = 1.0
-                continue
-            keys = self._keywords.get(intent, [])
-            seen = sum(1 for k in keys if f" {k} " in text)
-            if seen:
-                scores[intent.value] = round(min(0.5, 0.5 * seen / 2), 2)
-        return scores
-
-
 def _unnamed(regex: str) -> str:
     return re.sub(r"\(\?P<\w+>", "(?:", regex)
 
@@ -322,34 +277,6 @@ def _slots_in_range(groups: Mapping[str, str]) -> bool:
         if not low <= int(value) <= high:
             return False
     return True
-
-
-def _without_negation(words: list[str]) -> list[str]:
-    out = []
-    for i, w in enumerate(words):
-        if w in ("not", "never", "no"):
-            if out and out[-1] in ("do", "does", "did") and out[-2:-1] != ["what"]:
-                out.pop()
-            continue
-        out.append(w)
-    return out
-
-
-_THIRD = {"he": "i", "she": "i", "they": "i", "him": "me", "her": "me", "them": "me",
-          "his": "my", "their": "my", "himself": "myself", "herself": "myself",
-          "themselves": "myself"}
-
-
-def _to_first_person(words: list[str]) -> list[str]:
-    out = []
-    for i, w in enumerate(words):
-        if w in ("is", "are") and out and out[-1] == "i":
-            out.append("am")
-        elif w in ("has",) and out and out[-1] == "i":
-            out.append("have")
-        else:
-            out.append(_THIRD.get(w, w))
-    return out
 
 
 def _simple_table(cues: Mapping[str, Iterable[str]], leading: Iterable[str],
