@@ -142,10 +142,16 @@ def cmd_scripts(app: App, args) -> int:
     return 0
 
 
-def cmd_route(app: App, args) -> int:
+def cmd_route(args) -> int:
+    from .routing.explain import format_explanation
+
+    router = default_router()
     lines = [" ".join(args.text)] if args.text else [ln.rstrip("\n") for ln in sys.stdin]
     for text in lines:
-        match = app.router.route(text)
+        if args.explain:
+            print(format_explanation(router.explain(text)))
+            continue
+        match = router.route(text)
         if args.json:
             body = match.as_dict() if match else {"intent": None, "confidence": 0.0, "slots": {}}
             print(json.dumps({"text": text, **body}, ensure_ascii=False))
@@ -262,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("route", help="show only the router's answer")
     s.add_argument("text", nargs="*")
     s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_route)
+    s.add_argument("--explain", action="store_true",
+                   help="why: words, clauses, templates that matched, scores, what was rejected")
+    s.set_defaults(func=cmd_route, bare=True)
 
     s = sub.add_parser("check", help="validate script files")
     s.add_argument("files", nargs="*")
