@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 BACKOFF = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
 """Seconds to wait before the 1st, 2nd, ... attempt to reopen a lost output."""
+FILE_TIMEOUT = 120.0
+"""Seconds a file render waits for a line (nobody is waiting to hear it)."""
 GIVE_UP_AFTER = 120.0
 """Output failing this long without a single good line counts as lost for good."""
 
@@ -303,7 +305,9 @@ class RenderSpeaker:
         return self.voice
 
     def speak(self, text: str, rate: float = 1.0, volume: float = 1.0) -> None:
-        audio = self.voice.render(text, rate, fallback=False).audio.resampled(self.rate)
+        audio = self.voice.render(text, rate, fallback=False,
+                                  timeout=max(self.voice.timeout, FILE_TIMEOUT))
+        audio = audio.audio.resampled(self.rate)
         self.add(audio.samples * min(1.0, self.volume * volume))
 
     def add(self, samples: np.ndarray) -> None:

@@ -274,8 +274,8 @@ class Voice:
         self.cache = cache or DiskCache(None)
         self.lanes = [_Lane(e, self.cache) for e in engines]
         self.notify = notify
-        """Called with one line for people when something goes wrong (once per message)."""
-        self._said: set[str] = set()
+        """Called with one line for people when the first engine fails (else: the log)."""
+        self._down = False
 
     @property
     def engines(self) -> list[Engine]:
@@ -288,19 +288,23 @@ class Voice:
         return head
 
     def _notice(self, message: str) -> None:
-        if message in self._said:
-            return
-        self._said.add(message)
-        log.warning("%s", message)
         if self.notify:
             self.notify(message)
+        else:
+            log.warning("%s", message)
 
     def spoken(self, text: str, rate: float = 1.0) -> tuple[str, int]:
         """The words an engine is sent for ``text``, and the words per minute."""
         return for_the_ear(text), max(30, int(round(self.wpm * rate)))
 
-    def render(self, text: str, rate: float = 1.0, fallback: bool = True) -> Rendered:
-        """``text`` as audio (see the module notes); raises ``TTSError`` if no engine can."""
+    def render(self, text: str, rate: float = 1.0, fallback: bool = True,
+               timeout: float | None = None) -> Rendered:
+        """``text`` as audio (see the module notes); raises ``TTSError`` if no engine can.
+        ``timeout`` overrides the voice's own (a file render can wait for a model load).
+
+        When a later engine says the line, one notice names why the first did not, once
+        until the first engine works again."""
+        timeout = self.timeout if timeout is None else timeout
         spoken, wpm = self.spoken(text, rate)
         errors: list[str] = []
         lanes = self.lanes if fallback else self.lanes[:1]
@@ -308,31 +312,33 @@ class Voice:
             key = lane.key(spoken, wpm)
             audio = self.cache.get(key)
             if audio is not None:
-                return Rendered(audio, lane.name, True, spoken)
-            why = lane.unavailable() or lane.late(self.timeout)
+                return self._done(Rendered(audio, lane.name, True, spoken), i, errors)
+            why = lane.unavailable() or lane.late(timeout)
             if why is not None:
                 errors.append(why)
-                self._fell_back(why, lanes, i)
                 continue
             future = lane.submit(key, NOW)
             try:
-                audio = future.result(timeout=self.timeout)
+                audio = future.result(timeout=timeout)
             except FutureTimeout:
                 lane.engine.abort()
-                errors.append(f"{lane.engine.describe()} gave no audio in "
-                              f"{self.timeout:g} s")
-                self._fell_back(errors[-1], lanes, i)
+                errors.append(f"{lane.engine.describe()} gave no audio in {timeout:g} s")
                 continue
             except TTSError as exc:
                 errors.append(str(exc))
-                self._fell_back(errors[-1], lanes, i)
                 continue
-            return Rendered(audio, lane.name, False, spoken)
-        raise TTSError(errors[0] if len(errors) == 1 else "; ".join(dict.fromkeys(errors)))
+            return self._done(Rendered(audio, lane.name, False, spoken), i, errors)
+        raise TTSError("; ".join(dict.fromkeys(errors)))
 
-    def _fell_back(self, why: str, lanes: list[_Lane], i: int) -> None:
-        if i + 1 < len(lanes):
-            self._notice(f"{why}; {lanes[i + 1].engine.describe()} speaks instead")
+    def _done(self, rendered: Rendered, i: int, errors: list[str]) -> Rendered:
+        if i == 0:
+            if self._down:
+                log.info("%s speaks again", self.lanes[0].engine.describe())
+            self._down = False
+        elif not self._down:
+            self._down = True
+            self._notice(f"{errors[0]}; {self.lanes[i].engine.describe()} speaks instead")
+        return rendered
 
     def prepare(self, text: str, rate: float = 1.0, priority: int = NEXT) -> Future | None:
         """Render ahead in the background with the first engine; returns the job (None when
@@ -365,8 +371,7 @@ class Voice:
             try:
                 lane.ensure_loaded()
             except TTSError as exc:
-                self._notice(f"{exc}; " + (f"{self.lanes[1].engine.describe()} speaks instead"
-                                           if len(self.lanes) > 1 else "lines are printed"))
+                log.info("%s", exc)  # said when a line needs it (render's notice)
 
         threading.Thread(target=load, name="voice-load", daemon=True).start()
 
