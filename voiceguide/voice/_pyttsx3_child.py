@@ -51,6 +51,14 @@ def main() -> int:
     except Exception as exc:  # pyttsx3 raises bare exceptions of many kinds
         answer({"ok": False, "error": f"pyttsx3 could not start ({exc})"})
         return 1
+    # pyttsx3's espeak loop returns from runAndWait before espeak has finished (its
+    # synthesis runs on espeak's own thread); the file is complete only when the
+    # utterance is reported finished. Waiting for that is also what keeps one line's
+    # settings from bleeding into the line before or after it.
+    import threading
+
+    finished = threading.Event()
+    engine.connect("finished-utterance", lambda name, completed: finished.set())
     answer({"ok": True, "ready": True, "driver": driver_name, "voices": voices[:400],
             "version": getattr(pyttsx3, "__version__", "?")})
     n = 0
@@ -64,8 +72,11 @@ def main() -> int:
             engine.setProperty("rate", int(request["rate"]))
             if request.get("pitch") is not None and driver_name == "espeak":
                 engine.setProperty("pitch", int(request["pitch"]))
+            finished.clear()
             engine.save_to_file(request["text"], str(path))
             engine.runAndWait()
+            if not finished.wait(120):
+                raise RuntimeError("pyttsx3 never finished the line")
             body = path.read_bytes()
         except Exception as exc:  # keep serving: the parent decides what a failure means
             answer({"ok": False, "error": str(exc)})

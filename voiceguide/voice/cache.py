@@ -18,11 +18,12 @@ import os
 import shutil
 import threading
 import time
+import wave
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..audio import Audio, read_wav, write_wav
+from ..audio import Audio, read_wav
 from ..errors import AudioFormatError
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,14 @@ class DiskCache:
     def __contains__(self, key: CacheKey) -> bool:
         return key in self._memory or (self.root is not None and self.path(key).is_file())
 
-    def put(self, key: CacheKey, audio: Audio) -> None:
+    def put(self, key: CacheKey, audio: Audio) -> Audio:
+        """Keep ``audio``; returns it as stored (16-bit steps), which is what every later
+        :meth:`get` returns too, so the first answer and the cached ones are identical."""
+        pcm = audio.pcm16()
+        audio = Audio.from_pcm16(pcm, audio.rate)
         self._remember(key, audio)
         if self.root is None:
-            return
+            return audio
         path = self.path(key)
         tmp = None
         try:
@@ -104,12 +109,17 @@ class DiskCache:
             if not label.exists():
                 label.write_text(key.identity + "\n", "utf-8")
             tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.part")
-            write_wav(tmp, audio)
+            with wave.open(str(tmp), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(audio.rate)
+                w.writeframes(pcm)
             os.replace(tmp, path)
         except OSError as exc:  # a full or read-only disk: keep speaking, from memory
             log.warning("cannot write the voice cache in %s: %s", self.root, exc)
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
+        return audio
 
     def _remember(self, key: CacheKey, audio: Audio) -> None:
         with self._lock:

@@ -138,10 +138,10 @@ class _Lane:
         load, has run longer than ``timeout`` (None: it is keeping up)."""
         now = time.monotonic()
         with self._lock:
-            for started, what in self._running.values():
-                if now - started > timeout:
-                    return f"{self.engine.describe()} is still {what}"
-        return None
+            late = sorted(what for started, what in self._running.values()
+                          if now - started > timeout)
+        # "busy with an earlier line" < "loading": the load is the reason when both are late
+        return f"{self.engine.describe()} is still {late[-1]}" if late else None
 
     def submit(self, key: CacheKey, priority: int) -> Future:
         with self._lock:
@@ -218,7 +218,7 @@ class _Lane:
                 if not len(audio.samples):
                     raise TTSError(f"{self.engine.describe()} gave silence for "
                                    f"{job.key.spoken[:40]!r}")
-                self.cache.put(job.key, audio)
+                audio = self.cache.put(job.key, audio)
             _settle(future, result=audio)
         except TTSError as exc:
             _settle(future, error=exc)
@@ -240,8 +240,7 @@ class _Lane:
         self.ensure_loaded()
         with _native.call(self.engine):
             audio = tidy(self.engine.render(key.spoken, key.wpm))
-        self.cache.put(key, audio)
-        return audio, False
+        return self.cache.put(key, audio), False
 
 
 def _settle(future: Future, result=None, error: BaseException | None = None) -> None:
