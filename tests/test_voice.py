@@ -263,3 +263,22 @@ def test_prepare_renders_ahead_in_the_background(piper, tmp_path):
     out = voice.render("Come back together at 7:45.", 0.9)
     assert out.cached and "seven forty five" in out.spoken
     assert voice.prepare("Come back together at 7:45.", 0.9) is None  # nothing left to do
+
+
+def test_each_line_keeps_its_own_volume_and_pace(tmp_path):
+    """Night mode passes a lower volume and a slower rate with each line: both apply to
+    that line alone (heard in the rendered file)."""
+    from voiceguide.speaker import RenderSpeaker
+
+    speaker = RenderSpeaker(Voice([EspeakEngine()], cache=DiskCache(tmp_path)), volume=0.9)
+    speaker.speak(LINE, 1.0, 1.0)
+    loud = speaker.samples
+    speaker.speak(LINE, 0.7, 0.5)
+    quiet = speaker.samples - loud
+    speaker.speak(LINE, 1.0, 1.0)
+    x = speaker.audio().samples
+    first, second, third = x[:loud], x[loud:loud + quiet], x[loud + quiet:]
+    assert abs(np.abs(second).max() / np.abs(first).max() - 0.5) < 0.01
+    assert 1 / 0.7 * 0.85 < len(second) / len(first) < 1 / 0.7 * 1.15
+    assert abs(np.abs(third).max() - np.abs(first).max()) < 0.01 and \
+        abs(len(third) - len(first)) / len(first) < 0.05
