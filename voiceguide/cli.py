@@ -58,7 +58,6 @@ class App:
         device = self.settings.speech.device
         voice = self.renderer()
         voice.start()
-        _notice(f"voice: {voice.describe()}")
         if self.prepare_all:
             from .voice.lines import fixed_lines, static_values
 
@@ -114,6 +113,9 @@ def cmd_run(app: App, args) -> int:
 
 
 def _run_interruptible(runner: Runner) -> None:
+    voice = getattr(runner.speaker, "voice", None)
+    if voice is not None:
+        _notice(f"voice: {voice.describe()}")
     try:
         runner.run()
     except KeyboardInterrupt:
