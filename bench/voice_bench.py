@@ -140,7 +140,8 @@ def cpu_per_second(lines: list[Line], cache_root: Path) -> dict:
     out = {}
     for name, engine in engines(cache_root).items():
         engine.load()
-        voice = Voice([engine], cache=DiskCache(None), timeout=300)
+        # Every line is new to this cache (CPU of real renders); the WER part reuses it.
+        voice = Voice([engine], cache=DiskCache(cache_root / f"lines-{name}"), timeout=300)
         c0, ch0 = time.process_time(), os.times()
         w0 = time.monotonic()
         seconds = 0.0
@@ -212,7 +213,7 @@ def intelligibility(lines: list[Line], cache_root: Path) -> dict:
     out = {}
     for name, engine in engines(cache_root).items():
         engine.load()
-        voice = Voice([engine], cache=DiskCache(cache_root / f"wer-{name}"), timeout=300)
+        voice = Voice([engine], cache=DiskCache(cache_root / f"lines-{name}"), timeout=300)
         errors = total = 0
         wrong = []
         for line in lines:
