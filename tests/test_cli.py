@@ -106,7 +106,7 @@ def test_render_writes_speech_and_real_silence(cli, tmp_path):
 
 def test_tts_failure_prints_the_line_and_goes_on(cli, tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text('[speech]\nvoice = "no-such-voice"\n')
+    config.write_text('[speech]\nengine = "pyttsx3"\nvoice = "no-such-voice"\n')
     proc = cli("render", "repair", "-o", str(tmp_path / "x.wav"),
                env={"VOICEGUIDE_CONFIG": str(config)})
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
@@ -116,7 +116,8 @@ def test_tts_failure_prints_the_line_and_goes_on(cli, tmp_path):
 @pytest.mark.timeout(120)
 def test_say_with_broken_tts_still_prints_every_line(cli, tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text('[speech]\nvoice = "no-such-voice"\n[session]\noffer_timeout = 5\n')
+    config.write_text('[speech]\nengine = "pyttsx3"\nvoice = "no-such-voice"\n'
+                      'piper_voice = "no-such-piper-voice"\n[session]\noffer_timeout = 5\n')
     proc = cli("say", "how do I start this", env={"VOICEGUIDE_CONFIG": str(config)}, check=0)
     assert "Start with yourself" in proc.stdout or "say where you are" in proc.stdout
     assert "no voice 'no-such-voice'" in proc.stderr and "printing the words instead" in proc.stderr

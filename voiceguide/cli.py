@@ -22,11 +22,15 @@ from .helplines import notice
 from .session import Session
 from .speaker import AudioSpeaker, PrintSpeaker, RenderSpeaker
 from .state import FileStore, MemoryStore, first_run
-from .tts import Pyttsx3Renderer
+from .voice import Voice, build_voice
 
 log = logging.getLogger("voiceguide")
 
 EXIT_NOT_UNDERSTOOD = 3
+
+
+def _notice(message: str) -> None:
+    print(f"voiceguide: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -34,6 +38,8 @@ class App:
     settings: Settings
     router: Router
     library: Library
+    prepare_all: bool = False
+    """Render every fixed line in the background once speaking starts (``listen``)."""
 
     @classmethod
     def load(cls, args) -> "App":
@@ -44,9 +50,8 @@ class App:
             print(f"voiceguide: skipped {problem}", file=sys.stderr)
         return cls(settings, router, library)
 
-    def renderer(self) -> Pyttsx3Renderer:
-        s = self.settings.speech
-        return Pyttsx3Renderer(s.voice, s.rate, s.timeout)
+    def renderer(self) -> Voice:
+        return build_voice(self.settings.speech, notify=_notice)
 
     def runner(self, printing: bool, bedside: bool = False, resume: bool = True) -> Runner:
         """``resume``: pick up a pause saved by an earlier run (``listen``; one-shot commands
@@ -63,8 +68,16 @@ class App:
             runner = Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
         else:
             device = self.settings.speech.device
-            speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume,
-                                   device=int(device) if device and device.isdigit() else device)
+            voice = self.renderer()
+            voice.start()
+            if self.prepare_all:
+                from .voice.lines import fixed_lines, static_values
+
+                voice.prepare_many(fixed_lines(self.library,
+                                               static_values(self.settings.session)))
+            speaker = AudioSpeaker(voice, self.settings.speech.volume,
+                                   device=int(device) if device and device.isdigit() else device,
+                                   notify=_notice)
             runner = Runner(session, speaker, SystemClock())
         runner.on_show = lambda shown: print(f"  voiceguide (on screen only): {shown.text}",
                                              flush=True)
@@ -116,6 +129,9 @@ def cmd_run(app: App, args) -> int:
 
 
 def _run_interruptible(runner: Runner) -> None:
+    voice = getattr(runner.speaker, "voice", None)
+    if voice is not None:
+        _notice(f"voice: {voice.describe()}")
     try:
         runner.run()
     except KeyboardInterrupt:
@@ -212,6 +228,7 @@ def cmd_render(app: App, args) -> int:
 
 
 def cmd_listen(app: App, args) -> int:
+    app.prepare_all = True
     if args.text:
         return listen_text(app, args)
     from .hearing.listen import listen_microphone
@@ -295,8 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_listen)
 
     from .hearing.cli import add_commands
+    from .voice.cli import add_commands as add_voice_commands
 
     add_commands(sub)
+    add_voice_commands(sub)
     return p
 
 

@@ -24,15 +24,29 @@ class _Model(BaseModel):
 
 
 class SpeechSettings(_Model):
+    engine: Literal["piper", "pyttsx3"] = "piper"
+    """The voice: "piper" (natural, neural, offline) or "pyttsx3" (the system's own
+    voices: espeak-ng on Linux, SAPI5 on Windows, NSSS on macOS). The other one is the
+    fallback for a line the first cannot render in time."""
+    piper_voice: str = "en_US-joe-medium"
+    """A Piper voice: the bundled en_US-joe-medium, one fetched with `voiceguide voice
+    download NAME`, or a path to a .onnx file (its .onnx.json beside it)."""
     voice: str | None = None
-    """pyttsx3 voice id or espeak-ng voice name (e.g. "en-us", "en+f3"); None = default."""
-    rate: int = Field(default=150, ge=60, le=300)
-    """Words per minute before a script's own rate factor (espeak's default is 175)."""
+    """The system voice (pyttsx3 id or espeak-ng name, e.g. "en-us", "en-us+f3");
+    None = the system default."""
+    rate: int = Field(default=140, ge=60, le=300)
+    """Words per minute as heard, before a script's own rate factor (calm speech is
+    about 130-150; each engine is calibrated to it)."""
+    pitch: float = Field(default=1.0, ge=0.8, le=1.25)
+    """Multiplier on the voice's own pitch (below 1 is deeper)."""
     volume: float = Field(default=0.9, ge=0.05, le=1.0)
     device: str | None = None
     """Output device name or index (see `voiceguide devices`); None = the system default."""
-    timeout: float = Field(default=15.0, gt=0, le=120)
-    """Seconds to wait for one utterance to render before printing it instead."""
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    """Seconds to wait for one line to render before the other engine says it (and
+    before it is only printed, if that fails too)."""
+    cache: bool = True
+    """Keep rendered lines on disk (the platform cache dir) so answers start at once."""
 
 
 PHONE_ALLOWED = "a phone number such as 911"
@@ -170,6 +184,11 @@ def data_dir() -> Path:
 def state_dir() -> Path:
     """Where the session keeps its small state files (the pause's return time)."""
     return Path(platformdirs.user_state_dir(APP))
+
+
+def cache_dir() -> Path:
+    """Where rendered lines are kept (safe to delete)."""
+    return Path(platformdirs.user_cache_dir(APP))
 
 
 def config_path() -> Path:

@@ -7,6 +7,7 @@ between utterances or during silences. Silences end early when the plan changes.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import queue
@@ -83,6 +84,7 @@ class Runner:
                 if self.on_speak:
                     self.on_speak(action)
                 start = self.clock.monotonic()
+                self._prepare_next()
                 self.speaker.speak(action.text, action.rate, action.volume)
                 rest = action.span - (self.clock.monotonic() - start)
                 if rest > 0:
@@ -101,6 +103,24 @@ class Runner:
                 event = self.clock.wait(self.events, wait)
                 if event is not None:
                     self._handle(event)
+
+    def _prepare_next(self) -> None:
+        """Let the speaker render the line after this one while this one plays: ask a copy
+        of the session (the real one must not move on) for its next words."""
+        prepare = getattr(self.speaker, "prepare", None)
+        if prepare is None:
+            return
+        try:
+            shadow = copy.deepcopy(self.session, {id(self.session.library): self.session.library})
+            for _ in range(8):
+                action = shadow.next_action(self.clock.now())
+                if action is None or isinstance(action, Speak):
+                    break
+        except Exception:  # only a hint: never let it disturb the session
+            log.debug("no look-ahead", exc_info=True)
+            return
+        if isinstance(action, Speak):
+            prepare(action.text, action.rate)
 
 
 class RenderClock:
