@@ -26,7 +26,7 @@ CONTRACTIONS: dict[str, str] = {
     "he'll": "he will", "she'll": "she will", "they'll": "they will", "you'll": "you will",
     "it'll": "it will", "he'd": "he would", "she'd": "she would", "they'd": "they would",
     "you'd": "you would", "they've": "they have", "hasn't": "has not", "haven't": "have not",
-    "hadn't": "had not", "weren't": "were not", "there's": "there is", "here's": "here is",
+    "hadn't": "had not", "weren't": "were not", "here's": "here is",
     "who's": "who is", "how's": "how is", "ain't": "is not", "y'all": "you all",
     "kinda": "kind of", "sorta": "sort of", "lemme": "let me", "gimme": "give me",
     "tryna": "trying to", "outta": "out of", "cuz": "because", "cos": "because",

@@ -14,7 +14,6 @@ import hashlib
 import importlib.metadata as md
 import json
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
