@@ -49,18 +49,16 @@ def test_kokoro_english_voices_cover_both_accents_and_genders(need_kokoro):
 
 
 def test_kokoro_speaks_at_the_asked_speed(need_kokoro, fresh_renders):
-    text = "It might rain later, bring a coat."
+    text = "It might rain later."
     slow = kokoro(text, "bm_george", 0.9)
-    fast = kokoro(text, "bm_george", 1.15)
-    us = render(text, "kokoro:af_heart", 150)
-    for audio in (slow, fast, us):
+    fast = render(text, "kokoro:bm_george", 172)  # 172 words a minute = speed 1.15
+    for audio in (slow, fast):
         assert audio.rate == 24000
-        assert 0.8 < voiced_seconds(audio.samples, audio.rate) < 5, audio.seconds
+        assert 0.6 < voiced_seconds(audio.samples, audio.rate) < 4, audio.seconds
         peak = float(np.max(np.abs(audio.samples)))
         assert 0.05 < peak <= 1.0
     assert fast.seconds < slow.seconds * 0.9
-    assert not np.allclose(us.samples[:2400], fast.samples[:2400])  # another voice
-    assert list((fresh_renders / "renders" / "kokoro").glob("*.wav"))  # cached by content
+    assert len(list((fresh_renders / "renders" / "kokoro").glob("*.wav"))) == 2  # on disk
 
 
 def test_synth_writes_a_padded_kokoro_wav_with_noise(need_kokoro, tmp_path):
