@@ -213,7 +213,7 @@ def main() -> int:
     quick = args.quick
     per_intent = args.per_intent or (8 if quick else 25)
     per_row = 1 if quick else 2
-    talk_minutes = args.talk_minutes or (5 if quick else 34)
+    talk_minutes = args.talk_minutes or (5 if quick else 40)
     real_minutes = args.real_minutes if args.real_minutes else (12 if quick else None)
     conditions = corpus.QUICK_CONDITIONS if quick else corpus.FULL_CONDITIONS
     out = HERE / "out"
