@@ -50,23 +50,29 @@ class App:
         session = Session(self.library, self.settings.session, bedside=bedside)
         if printing:
             return Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
-        device = self.settings.speech.device
         speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume,
-                               device=int(device) if device and device.isdigit() else device)
+                               device=self.settings.speech.device)
         return Runner(session, speaker, SystemClock())
 
 
-def _describe(text: str, match) -> str:
+def describe(match, words: str | None = None) -> str:
+    """One line for a cue heard or typed: the intent chosen, and the words only when
+    given (``listen.log_transcripts = true``); by default what was said is never shown."""
+    said = f" {words!r}" if words is not None else ""
     if match is None:
-        return f"heard: {text!r} -> no cue"
+        return f"heard{said} -> no cue"
     slots = "".join(f" {k}={v}" for k, v in match.slots.items())
-    return f"heard: {text!r} -> {match.intent} ({match.confidence:.2f}){slots}"
+    return f"heard{said} -> {match.intent} ({match.confidence:.2f}){slots}"
+
+
+def _words(app: "App", text: str) -> str | None:
+    return text if app.settings.listen.log_transcripts else None
 
 
 def cmd_say(app: App, args) -> int:
     text = " ".join(args.text)
     match = app.router.route(text)
-    print(_describe(text, match))
+    print(describe(match, _words(app, text)))
     if match is None:
         print("voiceguide: that is not a cue I know; `voiceguide say \"what can I say\"` "
               "lists them", file=sys.stderr)
@@ -100,9 +106,9 @@ def cmd_run(app: App, args) -> int:
     return 0
 
 
-def _run_interruptible(runner: Runner) -> None:
+def _run_interruptible(runner: Runner, until=None) -> None:
     try:
-        runner.run()
+        runner.run(until)
     except KeyboardInterrupt:
         runner.speaker.stop()
         print("\nvoiceguide: stopped.", file=sys.stderr)
@@ -210,7 +216,7 @@ def listen_text(app: App, args) -> int:
             if not text:
                 continue
             match = app.router.route(text)
-            print(_describe(text, match), flush=True)
+            print(describe(match, _words(app, text)), flush=True)
             if match:
                 runner.submit(match)
         runner.close()

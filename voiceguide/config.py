@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ._compat import tomllib
 from .errors import ConfigError
 
 APP = "voiceguide"
+
+
+def _device(value):
+    """A device is a name or an index; "" (or a blank name) means the system default."""
+    if isinstance(value, bool):
+        raise ValueError("a device is a name or an index, not true/false")
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return int(value)
+    if isinstance(value, int) and value < 0:
+        raise ValueError("a device index is 0 or more (see `voiceguide devices`)")
+    return value
+
+
+Device = Annotated[int | str | None, BeforeValidator(_device)]
+"""An audio device: an index or a name (see `voiceguide devices`); None = the default."""
 
 
 class _Model(BaseModel):
@@ -25,8 +44,8 @@ class SpeechSettings(_Model):
     rate: int = Field(default=150, ge=60, le=300)
     """Words per minute before a script's own rate factor (espeak's default is 175)."""
     volume: float = Field(default=0.9, ge=0.05, le=1.0)
-    device: str | None = None
-    """Output device name or index (see `voiceguide devices`); None = the system default."""
+    device: Device = None
+    """Output device name or index (see `voiceguide devices`); None or "" = the default."""
     timeout: float = Field(default=15.0, gt=0, le=120)
     """Seconds to wait for one utterance to render before printing it instead."""
 
@@ -53,8 +72,8 @@ class ListenSettings(_Model):
     engine: Literal["auto", "vosk", "pocketsphinx"] = "auto"
     model: Path | None = None
     """A Vosk model folder; None = discover (models/ in the checkout, then the data dir)."""
-    device: str | None = None
-    """Input device name or index; None = the system default."""
+    device: Device = None
+    """Input device name or index; None or "" = the system default."""
     holdoff: float = Field(default=0.8, ge=0, le=5)
     """Seconds after playback really ends before cues are acted on again."""
     end_silence: float = Field(default=0.3, ge=0.1, le=2.0)
@@ -71,7 +90,11 @@ class ListenSettings(_Model):
     """Speex noise suppression before decoding: auto = only when the room's noise floor is
     high (a fan, a dishwasher); in a quiet room it would only distort speech."""
     log_transcripts: bool = False
-    """Print what was heard even when it routed to nothing (off: nothing is logged)."""
+    """Print the words heard with each cue, and rejected utterances too (off: only the
+    cue's name is printed; what was said is never logged or saved)."""
+    reconnect_for: float = Field(default=60.0, ge=1, le=3600)
+    """Seconds to keep reopening a lost microphone before exiting with an error (a
+    service manager such as systemd then starts voiceguide again)."""
 
 
 class Settings(_Model):
@@ -93,7 +116,19 @@ def config_dir() -> Path:
 
 
 def data_dir() -> Path:
+    """Models and voices (~/.local/share/voiceguide on Linux)."""
     return Path(platformdirs.user_data_dir(APP))
+
+
+def cache_dir() -> Path:
+    """Things that can be rebuilt, e.g. rendered speech (~/.cache/voiceguide on Linux)."""
+    return Path(platformdirs.user_cache_dir(APP))
+
+
+def state_dir() -> Path:
+    """Run-time state kept between starts (~/.local/state/voiceguide on Linux); never what
+    anyone said."""
+    return Path(platformdirs.user_state_dir(APP))
 
 
 def config_path() -> Path:

@@ -8,87 +8,19 @@ device never answers its own voice.
 from __future__ import annotations
 
 import logging
-import queue
 import sys
 import threading
 import time
 
-import numpy as np
-
-from ..errors import NoMicrophone
+from .. import portaudio
+from ..errors import VoiceguideError
+from ..service.notify import keep_alive, notify
 from .engines import STOP_PHRASES
 from .models import select_engine
-from .pipeline import RATE, Detection, Hearing
+from .pipeline import Detection, Hearing
+from .source import MicSource
 
 log = logging.getLogger(__name__)
-
-
-class MicSource:
-    """Captures at a rate the device supports; the callback only queues bytes."""
-
-    def __init__(self, device: str | int | None = None, block_seconds: float = 0.03,
-                 max_queue_seconds: float = 5.0):
-        try:
-            import sounddevice as sd
-        except OSError as exc:
-            raise NoMicrophone(f"cannot use audio input ({exc}); install PortAudio "
-                               "(sudo apt install libportaudio2) or use `listen --text`") from None
-        if isinstance(device, str) and device.isdigit():
-            device = int(device)
-        try:
-            info = sd.query_devices(device, "input")
-        except (ValueError, sd.PortAudioError) as exc:
-            raise NoMicrophone(f"no microphone found ({exc}); try `voiceguide listen --text`, "
-                               "or pick one with --device (see `voiceguide devices`)") from None
-        self.rate = int(info["default_samplerate"])
-        self.name = info["name"]
-        self.block = int(self.rate * block_seconds)
-        self.queue: queue.Queue = queue.Queue(maxsize=int(max_queue_seconds / block_seconds))
-        self.overflows = 0
-        self._sd = sd
-        self._device = device
-        self._stream = None
-
-    def _callback(self, indata, frames, _time, status) -> None:
-        try:
-            self.queue.put_nowait(bytes(indata))
-        except queue.Full:
-            self.overflows += 1
-            if self.overflows in (1, 10) or self.overflows % 100 == 0:
-                log.warning("audio input queue full: %d blocks dropped (CPU too slow?)",
-                            self.overflows)
-
-    def __enter__(self) -> "MicSource":
-        try:
-            self._stream = self._sd.RawInputStream(samplerate=self.rate, blocksize=self.block,
-                                                   device=self._device, channels=1,
-                                                   dtype="int16", callback=self._callback)
-            self._stream.start()
-        except Exception as exc:  # PortAudioError and friends
-            raise NoMicrophone(f"cannot open the microphone {self.name!r} ({exc}); try "
-                               "`voiceguide listen --text`") from None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._stream:
-            self._stream.stop()
-            self._stream.close()
-
-    def chunks(self, stop: threading.Event):
-        """16 kHz PCM16 chunks, resampled as a stream."""
-        import soxr
-
-        resampler = None if self.rate == RATE else soxr.ResampleStream(self.rate, RATE, 1,
-                                                                       dtype="int16")
-        while not stop.is_set():
-            try:
-                data = self.queue.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if resampler is None:
-                yield data
-            else:
-                yield resampler.resample_chunk(np.frombuffer(data, np.int16)).tobytes()
 
 
 def warm_up(speaker, library) -> None:
@@ -106,8 +38,16 @@ def warm_up(speaker, library) -> None:
     speaker.renderer.warm([s.steps[0].text for s in library.scripts.values()])
 
 
+def close_output(speaker) -> None:
+    """Before PortAudio starts again: close the speaker's output stream (it opens a new one
+    for its next line)."""
+    player = getattr(speaker, "_player", None)
+    if player is not None:
+        player.close()
+
+
 def listen_microphone(app, args) -> int:
-    from ..cli import _describe, _run_interruptible
+    from ..cli import _run_interruptible, describe
 
     settings = app.settings
     engine = select_engine(args.engine, args.model, settings, app.router)
@@ -129,7 +69,10 @@ def listen_microphone(app, args) -> int:
         offer = runner.session.offer
         return "answers" if offer and offer.kind.startswith("distress") else "cues"
 
-    mic = MicSource(device)  # first: no microphone is the one line to say
+    mic = MicSource(device, reconnect_for=settings.listen.reconnect_for,
+                    report=lambda line: print(f"voiceguide: {line}", file=sys.stderr,
+                                              flush=True))  # first: no microphone is the one line to say
+    portaudio.on_reinitialize(lambda: close_output(speaker))
     warm_up(speaker, app.library)
     hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode,
                       noise_suppression=settings.listen.noise_suppression)
@@ -138,6 +81,7 @@ def listen_microphone(app, args) -> int:
     stop = threading.Event()
 
     def handle(d: Detection) -> None:
+        log.debug("utterance %.2f-%.2f s decided: %s", d.start, d.end, d.reason)  # no words
         started = d.ended_at - (d.end - d.start) - hearing.segmenter.end_frames * 0.03
         if d.match is None:
             if settings.listen.log_transcripts and d.transcript.text:
@@ -148,26 +92,38 @@ def listen_microphone(app, args) -> int:
             if settings.listen.log_transcripts:
                 print(f"ignored: {d.transcript.text!r} (device speaking)", flush=True)
             return
-        print(_describe(d.transcript.text, d.match), flush=True)
+        words = d.transcript.text if settings.listen.log_transcripts else None
+        print(describe(d.match, words), flush=True)
         runner.submit(d.match)
+
+    failed: list[BaseException] = []
 
     def hear_loop() -> None:
         try:
             for chunk in mic.chunks(stop):
                 for d in hearing.feed(chunk):
                     handle(d)
-        except Exception:  # keep the speaking side alive; say what broke
-            log.exception("listening stopped")
-            print("voiceguide: listening stopped after an error (see above); Ctrl-C to quit",
-                  file=sys.stderr)
+        except Exception as exc:  # hearing cannot go on: end the process non-zero
+            log.debug("listening stopped", exc_info=True)
+            failed.append(exc)
+            runner.speaker.stop()
+            runner.close()
 
     with mic:
         thread = threading.Thread(target=hear_loop, name="hear", daemon=True)
         thread.start()
+        notify("READY=1")
+        keep_alive(lambda: mic.alive_at, stop)
         try:
-            _run_interruptible(runner)
+            _run_interruptible(runner, until=lambda: bool(failed))
         finally:
             stop.set()
+            thread.join(timeout=5)
     if mic.overflows:
         print(f"voiceguide: {mic.overflows} audio blocks were dropped", file=sys.stderr)
+    if failed:
+        if isinstance(failed[0], VoiceguideError):
+            raise failed[0]
+        raise VoiceguideError(f"listening stopped after an error ({failed[0]!r}); "
+                              "run with -v for details")
     return 0
