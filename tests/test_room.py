@@ -31,7 +31,11 @@ def best_match(recording: np.ndarray, template: np.ndarray) -> tuple[float, int]
     size = 1 << int(np.ceil(np.log2(len(recording) + n)))
     corr = np.fft.irfft(np.fft.rfft(recording, size) * np.conj(np.fft.rfft(template, size)), size)
     corr = corr[: len(recording) - n + 1]
-    energy = np.sqrt(np.convolve(recording ** 2, np.ones(n), "valid"))
+    # The template's energy under every window, from a running sum: O(len(recording)).
+    # (np.convolve with a window of n ones is O(len(recording) * n): minutes of CPU on a
+    # long recording, which is what ran the room test into its timeout on a busy machine.)
+    running = np.concatenate([[0.0], np.cumsum(recording.astype(np.float64) ** 2)])
+    energy = np.sqrt(np.maximum(running[n:] - running[:-n], 0))
     norm = np.linalg.norm(template)
     ncc = corr / (energy * norm + 1e-9)
     ncc[energy < 0.3 * norm] = 0  # near-silent stretches: no evidence either way

@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..audio import RATE, read_wav
+from ..audio import RATE, iter_audio, pcm16
 from ..config import load_settings
 from ..errors import AudioFormatError, VoiceguideError
 from ..router import default_router
@@ -27,22 +27,28 @@ def cmd_hear(args) -> int:
     print(f"voiceguide: recognizing with {engine.description}", file=sys.stderr)
     failed = 0
     for name in args.files:
-        try:
-            audio = read_wav(name).resampled(RATE)
-        except AudioFormatError as exc:
-            print(f"voiceguide: {exc}", file=sys.stderr)
-            failed += 1
-            continue
         hearing = Hearing(engine, router,
                           end_silence=args.end_silence or settings.listen.end_silence,
                           mode=lambda: "answers" if args.answers else "cues",
                           noise_suppression=settings.listen.noise_suppression)
-        pcm = audio.pcm16()
-        detections = hearing.feed(pcm) + hearing.flush()
-        accepted = [d for d in detections if d.match]
-        shown = detections if args.all else accepted
-        for d in shown:
-            _print_detection(name, d, args.json)
+        accepted = shown = 0
+
+        def show(detections) -> None:
+            nonlocal accepted, shown
+            for d in detections:
+                accepted += d.match is not None
+                if d.match is not None or args.all:
+                    shown += 1
+                    _print_detection(name, d, args.json)
+
+        try:  # a block at a time: a long recording needs no more memory than a short one
+            for block in iter_audio(name, RATE):
+                show(hearing.feed(pcm16(block)))
+            show(hearing.flush())
+        except AudioFormatError as exc:
+            print(f"voiceguide: {exc}", file=sys.stderr)
+            failed += 1
+            continue
         if not accepted and not (args.all and shown):
             if args.json:
                 print(json.dumps({"file": name, "start": None, "end": None, "transcript": "",
