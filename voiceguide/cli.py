@@ -278,8 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_listen)
 
     from .hearing.cli import add_commands
+    from .service.cli import add_commands as add_service_commands
 
     add_commands(sub)
+    add_service_commands(sub)
     return p
 
 
