@@ -7,52 +7,22 @@ import json
 import logging
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .clock import SystemClock, VirtualClock
-from .config import Settings, config_path, load_settings
+from .app import App, ListenOptions
+from .config import config_path, load_settings
 from .errors import ScriptError, VoiceguideError
-from .library import Library, Script, load_library, load_script
 from .intents import INTENTS
-from .router import Router, default_router
+from .library import Script, load_library, load_script
+from .router import default_router
 from .runner import RenderClock, Runner
 from .session import Session
-from .speaker import AudioSpeaker, PrintSpeaker, RenderSpeaker
-from .tts import Pyttsx3Renderer
+from .speaker import RenderSpeaker
 
 log = logging.getLogger("voiceguide")
 
 EXIT_NOT_UNDERSTOOD = 3
-
-
-@dataclass
-class App:
-    settings: Settings
-    router: Router
-    library: Library
-
-    @classmethod
-    def load(cls, args) -> "App":
-        settings = load_settings(Path(args.config) if args.config else None)
-        router = default_router()
-        library = load_library(settings.user_scripts_dir(), router)
-        for problem in library.problems:
-            print(f"voiceguide: skipped {problem}", file=sys.stderr)
-        return cls(settings, router, library)
-
-    def renderer(self) -> Pyttsx3Renderer:
-        s = self.settings.speech
-        return Pyttsx3Renderer(s.voice, s.rate, s.timeout)
-
-    def runner(self, printing: bool, bedside: bool = False) -> Runner:
-        session = Session(self.library, self.settings.session, bedside=bedside)
-        if printing:
-            return Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
-        speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume,
-                               device=self.settings.speech.device)
-        return Runner(session, speaker, SystemClock())
 
 
 def describe(match, words: str | None = None) -> str:
@@ -106,9 +76,9 @@ def cmd_run(app: App, args) -> int:
     return 0
 
 
-def _run_interruptible(runner: Runner, until=None) -> None:
+def _run_interruptible(runner: Runner) -> None:
     try:
-        runner.run(until)
+        runner.run()
     except KeyboardInterrupt:
         runner.speaker.stop()
         print("\nvoiceguide: stopped.", file=sys.stderr)
@@ -196,12 +166,35 @@ def cmd_render(app: App, args) -> int:
     return 0
 
 
+class PrintedEvents:
+    """Shows what the listener reports: cues on stdout, the device's state on stderr."""
+
+    def listening(self, microphone: str, engine: str) -> None:
+        print(f"voiceguide: listening on {microphone!r} with {engine}. "
+              "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
+
+    def heard(self, match, words: str | None) -> None:
+        print(describe(match, words), flush=True)
+
+    def ignored(self, words: str, reason: str) -> None:
+        print(f"ignored: {words!r} ({reason})", flush=True)
+
+    def status(self, line: str) -> None:
+        print(f"voiceguide: {line}", file=sys.stderr, flush=True)
+
+
 def cmd_listen(app: App, args) -> int:
     if args.text:
         return listen_text(app, args)
     from .hearing.listen import listen_microphone
 
-    return listen_microphone(app, args)
+    options = ListenOptions(engine=args.engine, model=args.model, device=args.device,
+                            printing=args.print, bedside=args.bedside)
+    try:
+        listen_microphone(app, options, PrintedEvents())
+    except KeyboardInterrupt:
+        print("\nvoiceguide: stopped.", file=sys.stderr)
+    return 0
 
 
 def listen_text(app: App, args) -> int:
@@ -288,12 +281,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Library code reports through logging; a warning is one line, "voiceguide: ...".
     logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
-                        format="%(levelname)s %(name)s: %(message)s")
+                        format="%(levelname)s %(name)s: %(message)s" if args.verbose
+                        else "voiceguide: %(message)s")
     try:
         if getattr(args, "bare", False):
             return args.func(args)
-        return args.func(App.load(args), args)
+        app = App.load(Path(args.config) if args.config else None)
+        for problem in app.problems:
+            print(f"voiceguide: skipped {problem}", file=sys.stderr)
+        return args.func(app, args)
     except VoiceguideError as exc:
         print(f"voiceguide: {exc}", file=sys.stderr)
         return exc.exit_code

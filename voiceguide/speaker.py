@@ -134,7 +134,7 @@ class AudioSpeaker:
                 self._player = Player(self.device)
             except Exception as exc:  # OSError, ImportError, sounddevice.PortAudioError
                 self._no_output = f"no sound output ({exc}); printing instead"
-                print(f"voiceguide: {self._no_output}", file=sys.stderr)
+                log.warning("%s", self._no_output)
         return self._player
 
     def speak(self, text: str, rate: float = 1.0, volume: float = 1.0) -> None:
@@ -144,7 +144,7 @@ class AudioSpeaker:
         except TTSError as exc:
             if str(exc) != self._tts_error:  # say it once, not on every line
                 self._tts_error = str(exc)
-                print(f"voiceguide: {exc}; printing the words instead", file=sys.stderr)
+                log.warning("%s; printing the words instead", exc)
             return
         log.debug("speaking %.2f s of audio at %d Hz: %s", audio.seconds, audio.rate, text)
         player = self.player
@@ -154,7 +154,7 @@ class AudioSpeaker:
             player.play(audio, min(1.0, self.volume * volume))
         except Exception as exc:  # PortAudio errors are plain Exceptions
             self._player, self._no_output = None, f"sound output failed ({exc})"
-            print(f"voiceguide: {self._no_output}; printing instead", file=sys.stderr)
+            log.warning("%s; printing instead", self._no_output)
 
     def stop(self) -> None:
         if self._player:

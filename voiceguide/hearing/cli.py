@@ -145,7 +145,10 @@ def cmd_model(args) -> int:
     settings = _settings(args)
     if args.action == "download":
         dest = Path(args.dir) if args.dir else None
-        path = download(args.name or DEFAULT_MODEL, dest, args.url)
+        try:
+            path = download(args.name or DEFAULT_MODEL, dest, args.url, progress=_progress)
+        finally:
+            sys.stderr.write("\n")
         print(f"model ready: {path}")
         return 0
     models = installed_models(search_dirs(settings))
@@ -156,6 +159,19 @@ def cmd_model(args) -> int:
     for m in models:
         print(m)
     return 0
+
+
+def _progress(done: int, total: int | None) -> None:
+    if not sys.stderr.isatty() and total and done < total:
+        return
+    if total:
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done / 1e6:6.1f} / {total / 1e6:.1f} MB")
+    else:
+        sys.stderr.write(f"\r  {done / 1e6:6.1f} MB")
+    sys.stderr.flush()
 
 
 def add_commands(sub) -> None:

@@ -8,9 +8,9 @@ device never answers its own voice.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from .. import portaudio
 from ..errors import VoiceguideError
@@ -19,6 +19,9 @@ from .engines import STOP_PHRASES
 from .models import select_engine
 from .pipeline import Detection, Hearing
 from .source import MicSource
+
+if TYPE_CHECKING:
+    from ..app import App, ListenEvents, ListenOptions
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +49,14 @@ def close_output(speaker) -> None:
         player.close()
 
 
-def listen_microphone(app, args) -> int:
-    from ..cli import _run_interruptible, describe
-
+def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvents") -> None:
+    """Listen until Ctrl-C (KeyboardInterrupt, raised once speech has stopped); raises a
+    VoiceguideError when hearing cannot go on (e.g. the microphone never came back)."""
     settings = app.settings
-    engine = select_engine(args.engine, args.model, settings, app.router)
-    device = args.device if args.device is not None else settings.listen.device
-    runner = app.runner(args.print, bedside=args.bedside)
+    show_words = settings.listen.log_transcripts
+    engine = select_engine(options.engine, options.model, settings, app.router)
+    device = options.device if options.device is not None else settings.listen.device
+    runner = app.runner(options.printing, bedside=options.bedside)
     speaker = runner.speaker
     holdoff = settings.listen.holdoff
 
@@ -69,34 +73,30 @@ def listen_microphone(app, args) -> int:
         offer = runner.session.offer
         return "answers" if offer and offer.kind.startswith("distress") else "cues"
 
-    mic = MicSource(device, reconnect_for=settings.listen.reconnect_for,
-                    report=lambda line: print(f"voiceguide: {line}", file=sys.stderr,
-                                              flush=True))  # first: no microphone is the one line to say
+    # First: no microphone is the one line to say.
+    mic = MicSource(device, reconnect_for=settings.listen.reconnect_for, report=events.status)
     portaudio.on_reinitialize(lambda: close_output(speaker))
     warm_up(speaker, app.library)
     hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode,
                       noise_suppression=settings.listen.noise_suppression)
-    print(f"voiceguide: listening on {mic.name!r} with {engine.description}. "
-          "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
     stop = threading.Event()
 
     def handle(d: Detection) -> None:
         log.debug("utterance %.2f-%.2f s decided: %s", d.start, d.end, d.reason)  # no words
         started = d.ended_at - (d.end - d.start) - hearing.segmenter.end_frames * 0.03
         if d.match is None:
-            if settings.listen.log_transcripts and d.transcript.text:
-                print(f"ignored: {d.transcript.text!r} ({d.reason})", flush=True)
+            if show_words and d.transcript.text:
+                events.ignored(d.transcript.text, d.reason)
             return
         if device_speaking(since=started) and not (
                 d.match.intent == "stop" and d.transcript.text in STOP_PHRASES):
-            if settings.listen.log_transcripts:
-                print(f"ignored: {d.transcript.text!r} (device speaking)", flush=True)
+            if show_words:
+                events.ignored(d.transcript.text, "device speaking")
             return
-        words = d.transcript.text if settings.listen.log_transcripts else None
-        print(describe(d.match, words), flush=True)
+        events.heard(d.match, d.transcript.text if show_words else None)
         runner.submit(d.match)
 
-    failed: list[BaseException] = []
+    failed: list[Exception] = []
 
     def hear_loop() -> None:
         try:
@@ -112,18 +112,21 @@ def listen_microphone(app, args) -> int:
     with mic:
         thread = threading.Thread(target=hear_loop, name="hear", daemon=True)
         thread.start()
+        events.listening(mic.name, engine.description)
         notify("READY=1")
         keep_alive(lambda: mic.alive_at, stop)
         try:
-            _run_interruptible(runner, until=lambda: bool(failed))
+            runner.run(until=lambda: bool(failed))
+        except KeyboardInterrupt:
+            runner.speaker.stop()
+            raise
         finally:
             stop.set()
             thread.join(timeout=5)
-    if mic.overflows:
-        print(f"voiceguide: {mic.overflows} audio blocks were dropped", file=sys.stderr)
+            if mic.overflows:
+                events.status(f"{mic.overflows} audio blocks were dropped")
     if failed:
         if isinstance(failed[0], VoiceguideError):
             raise failed[0]
         raise VoiceguideError(f"listening stopped after an error ({failed[0]!r}); "
                               "run with -v for details")
-    return 0
