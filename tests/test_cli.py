@@ -26,6 +26,12 @@ def test_say_print_speaks_the_script_as_text(cli):
     assert "voiceguide: " in proc.stdout and "chase" in proc.stdout
 
 
+def test_a_typed_safety_cue_is_answered_and_its_words_are_not_echoed(cli):
+    proc = cli("-vv", "say", "--print", "I want to hurt myself", check=0)
+    assert "heard -> safety" in proc.stdout
+    assert "hurt myself" not in (proc.stdout + proc.stderr).lower()
+
+
 def test_say_unknown_cue_is_one_line_and_exit_3(cli):
     proc = cli("say", "--print", "pass the salt", check=3)
     assert len(proc.stderr.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ script (its first line is found in the recording) and must not act on its own vo
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -216,18 +217,38 @@ def test_a_safety_cue_is_acted_on_and_its_words_are_kept_private(room, tmp_path)
                 "utf-8", "replace").lower(), f"{words!r} was saved in {path}"
 
 
+class Systemd:
+    """The receiving end of sd_notify, as systemd holds it for a Type=notify service."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.messages: list[str] = []
+
+    def wait_for(self, message: str, timeout: float) -> None:
+        self.sock.settimeout(timeout)
+        while message not in self.messages:
+            self.messages.append(self.sock.recv(4096).decode())
+
+
 @pytest.mark.timeout(600)
 def test_the_device_hears_again_after_the_audio_server_restarts(room, tmp_path):
-    env = _env({**room, "VOICEGUIDE_CONFIG": str(tmp_path / "no-config.toml")})
+    systemd = Systemd(tmp_path / "notify")
+    env = _env({**room, "VOICEGUIDE_CONFIG": str(tmp_path / "no-config.toml"),
+                "NOTIFY_SOCKET": systemd.path, "WATCHDOG_USEC": "3000000"})
     cue = synth(tmp_path, "help me ground", "en-us+f2", 130)
     listen = Listening(env, tmp_path)
     try:
         listen.ready()
+        systemd.wait_for("READY=1", 60)
         room.restart()  # kill the PulseAudio daemon, start it again with the same room
         restarted = time.monotonic()
         back = listen.err.wait_for("is back", 180)
         noticed = time.monotonic() - restarted
         assert listen.err.count("reopening it") == 1, listen.err.lines
+        systemd.messages.clear()  # the hearing loop is alive again: systemd's watchdog is fed
+        systemd.wait_for("WATCHDOG=1", 60)
         heard, attempt = listen.say(cue)
         assert "-> grounding" in heard
     finally:
