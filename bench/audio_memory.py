@@ -37,16 +37,25 @@ print(json.dumps({{"peak_kb": peak, "seconds": time.perf_counter() - t}}), file=
 """
 
 
-def write_long_file(path: Path, minutes: float, rate: int = 48000) -> float:
-    """A quiet room (pink-ish noise at about -65 dBFS) with "help me ground" said 10 s
-    before the end, written a block at a time. Returns where the cue starts (seconds)."""
+def render_cue(rate: int = 48000):
+    """ "help me ground" in flite's slt voice (espeak-ng's en-us+f2 when flite is missing)."""
+    import shutil
+
+    from speech import synth
+    from voiceguide.audio import read_wav
+
+    with tempfile.TemporaryDirectory() as tmp:
+        voice = "flite:slt" if shutil.which("flite") else "en-us+f2"
+        return read_wav(synth(Path(tmp), "help me ground", voice, 130)).resampled(rate)
+
+
+def write_long_file(path: Path, minutes: float, cue, rate: int = 48000) -> float:
+    """A quiet room (pink noise at -65 dBFS) with ``cue`` said 10 s before the end,
+    written a block at a time. Returns where the cue starts (seconds)."""
     import soundfile as sf
 
     from speech import room_tone
-    from voiceguide.tts import Pyttsx3Renderer
 
-    cue = Pyttsx3Renderer(None, 150, timeout=60).render("help me ground", 130 / 150,
-                                                        voice="en-us+f2").resampled(rate)
     total = int(minutes * 60 * rate)
     cue_at = total - 10 * rate
     block = 60 * rate
@@ -73,7 +82,7 @@ def run_child(body: str) -> dict:
 
 def hear(path: Path) -> str:
     return ("from voiceguide.cli import main\n"
-            f"main(['hear', '--engine', 'pocketsphinx', '--json', {str(path)!r}])")
+            f"main(['hear', '--engine', 'pocketsphinx', '--json', '--all', {str(path)!r}])")
 
 
 def main() -> None:
@@ -85,8 +94,9 @@ def main() -> None:
         folder = Path(args.keep or tmp)
         long_file, short_file = folder / "long.wav", folder / "short.wav"
         started = time.perf_counter()
-        cue_at = write_long_file(long_file, args.minutes)
-        write_long_file(short_file, 11 / 60)
+        cue = render_cue()
+        cue_at = write_long_file(long_file, args.minutes, cue)
+        write_long_file(short_file, 11 / 60, cue)
         print(f"wrote {long_file.stat().st_size / 1e6:.0f} MB ({args.minutes:g} min, 48 kHz "
               f"stereo 16-bit) in {time.perf_counter() - started:.0f} s; cue at {cue_at:.0f} s")
         rows = [("hear, 11 s file", run_child(hear(short_file))),
@@ -97,7 +107,8 @@ def main() -> None:
     for name, r in rows:
         print(f"| {name} | {r['peak_kb'] / 1024:.0f} MB | {r['seconds']:.0f} s |")
     found = [json.loads(x) for x in rows[1][1]["stdout"].splitlines()]
-    print("cue found in the long file:", [(d["intent"], d["start"]) for d in found])
+    print("utterances found in the long file (intent, start s):",
+          [(d["intent"], d["start"]) for d in found])
 
 
 if __name__ == "__main__":

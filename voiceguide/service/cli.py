@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import systemd
-from .unit import install_plan, shell_line, uninstall_plan, unit_dir
-from .unit import NAME
+from .unit import NAME, install_plan, shell_line, uninstall_plan, unit_dir
 
 
 def cmd_service(args) -> int:
