@@ -110,10 +110,11 @@ class Listening:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
         try:
-            return self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise
+            return self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:  # say so in the test's assertion, not here:
+            self.proc.kill()                # an error in the test body must not be masked
+            self.proc.wait(timeout=60)
+            return None
 
     def all_output(self) -> str:
         self.proc.wait(timeout=60)
