@@ -102,7 +102,10 @@ class Listening:
             # The -vv log says when an utterance was decided (never what it was).
             decided = self.err.wait_for("decided:", 240, after=seen_err)
             if decided.endswith("accepted"):
-                return self.out.wait_for("heard", 240, after=seen_out), attempt
+                try:
+                    return self.out.wait_for("heard", 240, after=seen_out), attempt
+                except AssertionError as exc:
+                    raise AssertionError(f"{exc}\nstderr: {self.err.lines[seen_err:]}") from None
         raise AssertionError(f"the cue was never acted on: {self.out.lines}\n{self.err.lines}")
 
     def stop(self) -> int:

@@ -59,11 +59,14 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     runner = app.runner(options.printing, bedside=options.bedside)
     speaker = runner.speaker
     holdoff = settings.listen.holdoff
+    warmed_up_at = 0.0  # when the warm-up's silence ended: silence has no echo to ignore
 
     def device_speaking(since: float | None = None) -> bool:
         if getattr(speaker, "busy", False):
             return True
         ended = getattr(speaker, "ended_at", 0.0)
+        if ended <= warmed_up_at:
+            return False
         return ended > 0 and time.monotonic() - ended < holdoff or (
             since is not None and ended + holdoff > since)
 
@@ -77,6 +80,7 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     mic = MicSource(device, reconnect_for=settings.listen.reconnect_for, report=events.status)
     portaudio.on_reinitialize(lambda: close_output(speaker))
     warm_up(speaker, app.library)
+    warmed_up_at = getattr(speaker, "ended_at", 0.0)
     hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode,
                       noise_suppression=settings.listen.noise_suppression)
     stop = threading.Event()
@@ -90,6 +94,9 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
             return
         if device_speaking(since=started) and not (
                 d.match.intent == "stop" and d.transcript.text in STOP_PHRASES):
+            log.debug("not acted on: the device was speaking (busy %s, ended %.2f s before "
+                      "the utterance began)", getattr(speaker, "busy", False),
+                      started - getattr(speaker, "ended_at", 0.0))
             if show_words:
                 events.ignored(d.transcript.text, "device speaking")
             return
