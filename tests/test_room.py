@@ -84,7 +84,12 @@ class Listening:
 
     def __init__(self, env: dict, cwd, *extra: str):
         self.env = env
-        self.proc = subprocess.Popen([sys.executable, "-m", "voiceguide", "-vv", "listen",
+        # Ctrl-C must reach it even when the suite itself was started with SIGINT ignored
+        # (a shell's background job): Python then never installs its handler.
+        main = ("import runpy, signal, sys; signal.signal(signal.SIGINT, "
+                "signal.default_int_handler); sys.argv[0] = 'voiceguide'; "
+                "runpy.run_module('voiceguide', run_name='__main__')")
+        self.proc = subprocess.Popen([sys.executable, "-c", main, "-vv", "listen",
                                       "--engine", "pocketsphinx", *extra], env=env, cwd=cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.out = Lines(self.proc.stdout)
