@@ -30,7 +30,6 @@ import collections
 import json
 import os
 import platform
-import random
 import subprocess
 import sys
 import time

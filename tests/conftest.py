@@ -44,25 +44,71 @@ def cli(tmp_path):
     return run
 
 
-@pytest.fixture(scope="session")
-def room(tmp_path_factory):
-    """A PulseAudio null sink: what is played into it can be recorded from its monitor."""
+class Room:
+    """A PulseAudio daemon of the tests' own with one null sink, ``room``: what is played
+    into it can be recorded from its monitor, the default microphone. It can be killed and
+    started again in the same runtime folder (an audio server restart)."""
+
+    def __init__(self, runtime: Path):
+        os.chmod(runtime, 0o700)
+        self.env = {"XDG_RUNTIME_DIR": str(runtime), "PULSE_RUNTIME_PATH": str(runtime / "pulse")}
+        self._full = dict(os.environ, **self.env)
+        self._full.pop("PULSE_SERVER", None)
+
+    def _run(self, *cmd, check=True):
+        return subprocess.run(cmd, env=self._full, check=check, capture_output=True, text=True)
+
+    def running(self) -> bool:
+        return self._run("pulseaudio", "--check", check=False).returncode == 0
+
+    def start(self) -> None:
+        self._run("pulseaudio", "-D", "--exit-idle-time=-1", "-n",
+                  "--load=module-native-protocol-unix", "--load=module-always-sink")
+        deadline = time.monotonic() + 60
+        while self._run("pactl", "info", check=False).returncode != 0:
+            assert time.monotonic() < deadline, "the PulseAudio daemon did not answer"
+            time.sleep(0.05)
+        self._run("pactl", "load-module", "module-null-sink", "sink_name=room")
+        self._run("pactl", "set-default-sink", "room")
+        self._run("pactl", "set-default-source", "room.monitor")
+
+    def kill(self) -> None:
+        self._run("pulseaudio", "--kill", check=False)
+        deadline = time.monotonic() + 60
+        while self.running():
+            assert time.monotonic() < deadline, "the PulseAudio daemon did not exit"
+            time.sleep(0.05)
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    def keys(self):  # so that {**room} gives the environment the room needs
+        return self.env.keys()
+
+    def __getitem__(self, key):
+        return self.env[key]
+
+
+def _room(runtime: Path):
     if not shutil.which("pulseaudio") or not shutil.which("pactl"):
         pytest.skip("pulseaudio/pactl not installed (apt install pulseaudio pulseaudio-utils)")
-    runtime = tmp_path_factory.mktemp("pulse")
-    os.chmod(runtime, 0o700)
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), PULSE_RUNTIME_PATH=str(runtime / "pulse"))
-    env.pop("PULSE_SERVER", None)
-    subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "-n",
-                    "--load=module-native-protocol-unix", "--load=module-always-sink"],
-                   env=env, check=True, capture_output=True)
-    for _ in range(50):
-        if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
-            break
-        time.sleep(0.1)
-    subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=room"],
-                   env=env, check=True, capture_output=True)
-    subprocess.run(["pactl", "set-default-sink", "room"], env=env, check=True)
-    subprocess.run(["pactl", "set-default-source", "room.monitor"], env=env, check=True)
-    yield {"XDG_RUNTIME_DIR": env["XDG_RUNTIME_DIR"], "PULSE_RUNTIME_PATH": env["PULSE_RUNTIME_PATH"]}
-    subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+    room = Room(runtime)
+    room.start()
+    return room
+
+
+@pytest.fixture(scope="session")
+def room(tmp_path_factory):
+    """The virtual room shared by the tests (a test that restarts it leaves it running)."""
+    room = _room(tmp_path_factory.mktemp("pulse"))
+    yield room
+    room.kill()
+
+
+@pytest.fixture
+def own_room(tmp_path_factory):
+    """A virtual room for one test alone (e.g. to take its audio server away for good)."""
+    room = _room(tmp_path_factory.mktemp("pulse-own"))
+    yield room
+    room.kill()

@@ -21,9 +21,21 @@ def test_route_json_single_and_stdin(cli):
 
 
 def test_say_print_speaks_the_script_as_text(cli):
+    from voiceguide.library import load_library
+
     proc = cli("say", "--print", "I'm starting to chase", check=0)
     assert "-> chasing" in proc.stdout
-    assert "voiceguide: " in proc.stdout and "chase" in proc.stdout
+    said = [ln.split("voiceguide: ", 1)[1] for ln in proc.stdout.splitlines()
+            if ln.startswith("  voiceguide: ")]
+    chasing = {step.text for s in load_library().scripts.values() if s.intent == "chasing"
+               for step in s.steps}  # day or night: the night hours follow the real clock
+    assert said and said[0] in chasing  # the first line of a chasing script, as text
+
+
+def test_a_typed_safety_cue_is_answered_and_its_words_are_not_echoed(cli):
+    proc = cli("-vv", "say", "--print", "I want to hurt myself", check=0)
+    assert "heard -> safety" in proc.stdout
+    assert "hurt myself" not in (proc.stdout + proc.stderr).lower()
 
 
 def test_say_unknown_cue_is_one_line_and_exit_3(cli):
@@ -45,10 +57,16 @@ def test_scripts_lists_the_library(cli):
     assert len(out.splitlines()) >= 22
 
 
-def test_listen_text_drives_the_same_session(cli):
+def test_listen_text_drives_the_same_session(cli, tmp_path):
     proc = cli("listen", "--text", "--print", input="what can I say\npass the salt\n", check=0)
-    assert "-> help" in proc.stdout and "'pass the salt' -> no cue" in proc.stdout
+    assert "heard -> help" in proc.stdout and "heard -> no cue" in proc.stdout
     assert "You can tell me how it feels" in proc.stdout
+    assert "salt" not in proc.stdout + proc.stderr  # typed words are not echoed by default
+    config = tmp_path / "config.toml"
+    config.write_text("[listen]\nlog_transcripts = true\n")
+    proc = cli("listen", "--text", "--print", input="pass the salt\n",
+               env={"VOICEGUIDE_CONFIG": str(config)}, check=0)
+    assert "heard 'pass the salt' -> no cue" in proc.stdout
 
 
 def test_check_reports_a_broken_file_in_one_line(cli, tmp_path):

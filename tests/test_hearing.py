@@ -171,14 +171,26 @@ def in_steady_noise(audio_dir, text: str, voice: str, snr_db: float, seconds: fl
 def test_an_utterance_ends_with_the_speech_in_a_steady_noise(audio_dir):
     # WebRTC's VAD alone calls pink noise speech: the utterance ran on until the 6 s cap
     # and was dropped. The noise-floor gate ends it when the voice ends.
+    # This is about where the utterance is cut, which depends on the audio alone; what the
+    # decoder makes of it does not matter here. (Picking the first utterance with a
+    # transcript made this flaky: espeak-ng's "+f2" voice varies a little from render to
+    # render, the decoder now and then returned nothing for the cue at 10 dB, and a later
+    # burst of noise, cut at 8.5 s, was taken for it.)
     engine = SphinxEngine(phrase_modes(ROUTER))
     for snr in (20, 10):
         noisy_room, speech_end = in_steady_noise(audio_dir, "help me ground", "en-us+f2", snr)
-        hearing = Hearing(engine, ROUTER, noise_suppression="off")
-        found = [d for d in hearing.feed(noisy_room.pcm16()) if d.reason != "empty"]
-        assert found, f"{snr} dB: no utterance was cut"
-        assert found[0].reason != "too_long"
-        assert abs(found[0].end - speech_end) < 0.5, (snr, found[0].end, speech_end)
+        speech_start = speech_end - (noisy_room.seconds - 8.0)
+        cuts = []
+        for _ in range(2):  # the same audio is cut the same way every time
+            hearing = Hearing(engine, ROUTER, noise_suppression="off")
+            cuts.append([(d.start, d.end, d.reason == "too_long")
+                         for d in hearing.feed(noisy_room.pcm16())])
+        assert cuts[0] == cuts[1]
+        spoken = [c for c in cuts[0] if c[0] < speech_end and c[1] > speech_start]
+        assert len(spoken) == 1, f"{snr} dB: the cue was not cut as one utterance: {cuts[0]}"
+        start, end, too_long = spoken[0]
+        assert not too_long
+        assert abs(end - speech_end) < 0.5, (snr, end, speech_end)
 
 
 def test_wav_formats_rates_and_channels(cli, audio_dir, tmp_path):

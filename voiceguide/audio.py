@@ -1,10 +1,12 @@
-"""Audio values and WAV files: read any common WAV, resample, write 16-bit mono."""
+"""Audio values and audio files: read any file libsndfile reads (whole, or streamed a
+block at a time), resample, write 16-bit mono WAV."""
 
 from __future__ import annotations
 
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import soxr
@@ -32,7 +34,7 @@ class Audio:
         return Audio(soxr.resample(self.samples, self.rate, rate).astype(np.float32), rate)
 
     def pcm16(self) -> bytes:
-        return (np.clip(self.samples, -1, 1) * 32767).astype("<i2").tobytes()
+        return pcm16(self.samples)
 
     @staticmethod
     def silence(seconds: float, rate: int) -> "Audio":
@@ -49,40 +51,109 @@ def concat(parts: list[Audio], rate: int) -> Audio:
     return Audio(np.concatenate([p.resampled(rate).samples for p in parts]), rate)
 
 
-def read_wav(path: str | Path) -> Audio:
-    """Any PCM WAV (8/16/24/32-bit, any rate, any channels) as mono float32."""
-    path = Path(path)
+BLOCK_SECONDS = 1.0
+"""How much of a file :func:`iter_audio` holds at a time."""
+
+
+@dataclass(frozen=True)
+class AudioFileInfo:
+    path: Path
+    rate: int
+    """Samples per second in the file."""
+    channels: int
+    frames: int
+    """Samples per channel (what the file's header says)."""
+    format: str
+    """libsndfile's name for the container and encoding, e.g. "WAV PCM_24"."""
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.rate
+
+
+def _soundfile():
     try:
-        with wave.open(str(path), "rb") as w:
-            channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
-            frames = w.readframes(w.getnframes())
-    except FileNotFoundError:
-        raise AudioFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise AudioFormatError(f"{path}: is a folder, not a WAV file") from None
-    except (wave.Error, EOFError) as exc:
-        raise AudioFormatError(f"{path}: not a readable PCM WAV file ({exc}); "
-                               "convert it with: sox IN.wav -r 16000 -c 1 -b 16 OUT.wav") from None
-    if not frames or channels < 1 or rate <= 0:
+        import soundfile
+    except OSError as exc:  # the wheel bundles libsndfile; a source install needs it
+        raise AudioFormatError(f"cannot read audio files ({exc}); install libsndfile "
+                               "(sudo apt install libsndfile1)") from None
+    return soundfile
+
+
+def _open(path: Path):
+    """Open an audio file with libsndfile; every failure is one line naming the file."""
+    sf = _soundfile()
+    if not path.exists():
+        raise AudioFormatError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioFormatError(f"{path}: is a folder, not an audio file")
+    if path.stat().st_size == 0:
+        raise AudioFormatError(f"{path}: is empty (0 bytes)")
+    try:
+        f = sf.SoundFile(str(path))
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        reason = getattr(exc, "error_string", None) or str(exc).split(": ")[-1]
+        raise AudioFormatError(f"{path}: not a readable audio file ({reason.rstrip('.')}); "
+                               "any WAV, FLAC or OGG works, or convert it with: "
+                               "sox IN -r 16000 -c 1 -b 16 OUT.wav") from None
+    if f.frames <= 0 or f.channels < 1 or f.samplerate <= 0:
+        f.close()
         raise AudioFormatError(f"{path}: contains no audio")
-    usable = len(frames) - len(frames) % (width * channels)
-    raw = np.frombuffer(frames[:usable], np.uint8)
-    if width == 1:
-        x = (raw.astype(np.float32) - 128) / 128
-    elif width == 2:
-        x = raw.view("<i2").astype(np.float32) / 32768
-    elif width == 3:
-        b = raw.reshape(-1, 3).astype(np.int32)
-        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-        x = np.where(v >= 1 << 23, v - (1 << 24), v).astype(np.float32) / (1 << 23)
-    elif width == 4:
-        x = raw.view("<i4").astype(np.float32) / 2**31
-    else:
-        raise AudioFormatError(f"{path}: unsupported sample width of {width} bytes")
-    x = x.reshape(-1, channels).mean(axis=1).astype(np.float32)
-    if not len(x):
-        raise AudioFormatError(f"{path}: contains no audio")
-    return Audio(x, rate)
+    return f
+
+
+def audio_info(path: str | Path) -> AudioFileInfo:
+    """What an audio file holds, without reading its samples."""
+    path = Path(path)
+    with _open(path) as f:
+        return AudioFileInfo(path, f.samplerate, f.channels, f.frames,
+                             f"{f.format} {f.subtype}")
+
+
+def iter_audio(path: str | Path, rate: int | None = RATE,
+               block_seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:
+    """Any file libsndfile reads (WAV in any width or encoding, FLAC, OGG, ...) as mono
+    float32 blocks at ``rate`` (None: the file's own rate), read, downmixed and resampled
+    a block at a time, so memory stays flat whatever the file's length."""
+    path = Path(path)
+    sf = _soundfile()
+    with _open(path) as f:
+        block = max(1, int(f.samplerate * block_seconds))
+        resampler = None
+        if rate and rate != f.samplerate:
+            resampler = soxr.ResampleStream(f.samplerate, rate, 1, dtype="float32")
+        done = 0
+        while True:
+            try:
+                data = f.read(block, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as exc:
+                raise AudioFormatError(f"{path}: unreadable after {done / f.samplerate:.1f} s "
+                                       f"({exc})") from None
+            last = len(data) < block
+            done += len(data)
+            mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float32)
+            if resampler is not None:
+                mono = resampler.resample_chunk(mono, last=last)
+            if len(mono):
+                yield np.ascontiguousarray(mono, dtype=np.float32)
+            if last:
+                break
+        if done == 0:
+            raise AudioFormatError(f"{path}: contains no audio")
+
+
+def read_wav(path: str | Path) -> Audio:
+    """A whole (small) audio file as mono float32 at its own rate: any WAV (8/16/24/32-bit,
+    float, mu-law, A-law), FLAC or OGG. For long files use :func:`iter_audio`."""
+    path = Path(path)
+    blocks = list(iter_audio(path, rate=None, block_seconds=10.0))
+    rate = audio_info(path).rate
+    return Audio(np.concatenate(blocks) if len(blocks) != 1 else blocks[0], rate)
+
+
+def pcm16(samples: np.ndarray) -> bytes:
+    """Float samples in [-1, 1] as 16-bit little-endian PCM."""
+    return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
 
 
 def write_wav(path: str | Path, audio: Audio) -> None:

@@ -7,22 +7,18 @@ import json
 import logging
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .clock import SystemClock, VirtualClock
-from .config import Settings, config_path, load_settings, state_dir
+from .app import App, ListenOptions
+from .config import config_path, load_settings
 from .errors import ScriptError, VoiceguideError
-from .library import Library, Script, load_library, load_script
 from .intents import INTENTS
-from .router import Router, default_router
+from .library import Script, load_library, load_script
+from .router import default_router
 from .runner import RenderClock, Runner
-from .helplines import notice
 from .session import Session
-from .speaker import AudioSpeaker, PrintSpeaker, RenderSpeaker
-from .state import FileStore, MemoryStore, first_run
-from .voice import Voice, build_voice
+from .speaker import RenderSpeaker
 
 log = logging.getLogger("voiceguide")
 
@@ -33,68 +29,32 @@ def _notice(message: str) -> None:
     print(f"voiceguide: {message}", file=sys.stderr, flush=True)
 
 
-@dataclass
-class App:
-    settings: Settings
-    router: Router
-    library: Library
-    prepare_all: bool = False
-    """Render every fixed line in the background once speaking starts (``listen``)."""
-
-    @classmethod
-    def load(cls, args) -> "App":
-        settings = load_settings(Path(args.config) if args.config else None)
-        router = default_router()
-        library = load_library(settings.user_scripts_dir(), router)
-        for problem in library.problems:
-            print(f"voiceguide: skipped {problem}", file=sys.stderr)
-        return cls(settings, router, library)
-
-    def renderer(self) -> Voice:
-        return build_voice(self.settings.speech, notify=_notice)
-
-    def runner(self, printing: bool, bedside: bool = False, resume: bool = True) -> Runner:
-        """``resume``: pick up a pause saved by an earlier run (``listen``; one-shot commands
-        do not, so they never wait for, or announce, another run's timer)."""
-        store = FileStore(state_dir())
-        if first_run(store):
-            s = self.settings.session
-            print(f"voiceguide (first run): {notice(s.helplines(), s.country, config_path())}",
-                  flush=True)
-        # Printing runs on virtual time: its return times are not real promises to keep.
-        session = Session(self.library, self.settings.session, bedside=bedside,
-                          store=MemoryStore() if printing else store, resume=resume)
-        if printing:
-            runner = Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
-        else:
-            device = self.settings.speech.device
-            voice = self.renderer()
-            voice.start()
-            if self.prepare_all:
-                from .voice.lines import fixed_lines, static_values
-
-                voice.prepare_many(fixed_lines(self.library,
-                                               static_values(self.settings.session)))
-            speaker = AudioSpeaker(voice, self.settings.speech.volume,
-                                   device=int(device) if device and device.isdigit() else device,
-                                   notify=_notice)
-            runner = Runner(session, speaker, SystemClock())
-        runner.on_show = lambda shown: print(f"  voiceguide (on screen only): {shown.text}",
-                                             flush=True)
-        return runner
+def _show(text: str) -> None:
+    print(f"  voiceguide (on screen only): {text}", flush=True)
 
 
-def _describe(text: str, match) -> str:
+def _first_run(text: str) -> None:
+    print(f"voiceguide (first run): {text}", flush=True)
+
+
+def describe(match, words: str | None = None) -> str:
+    """One line for a cue heard or typed: the intent chosen, and the words only when
+    given (``listen.log_transcripts = true``); by default what was said is never shown."""
+    said = f" {words!r}" if words is not None else ""
     if match is None:
-        return f"heard: {text!r} -> no cue"
+        return f"heard{said} -> no cue"
     slots = "".join(f" {k}={v}" for k, v in match.slots.items())
-    return f"heard: {text!r} -> {match.intent} ({match.confidence:.2f}){slots}"
+    return f"heard{said} -> {match.intent} ({match.confidence:.2f}){slots}"
+
+
+def _words(app: "App", text: str) -> str | None:
+    return text if app.settings.listen.log_transcripts else None
 
 
 def cmd_say(app: App, args) -> int:
     text = " ".join(args.text)
     match = app.router.route(text)
-    print(_describe(text, match))
+    print(describe(match, _words(app, text)))
     if match is None:
         print("voiceguide: that is not a cue I know; `voiceguide say \"what can I say\"` "
               "lists them", file=sys.stderr)
@@ -227,13 +187,36 @@ def cmd_render(app: App, args) -> int:
     return 0
 
 
+class PrintedEvents:
+    """Shows what the listener reports: cues on stdout, the device's state on stderr."""
+
+    def listening(self, microphone: str, engine: str) -> None:
+        print(f"voiceguide: listening on {microphone!r} with {engine}. "
+              "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
+
+    def heard(self, match, words: str | None) -> None:
+        print(describe(match, words), flush=True)
+
+    def ignored(self, words: str, reason: str) -> None:
+        print(f"ignored: {words!r} ({reason})", flush=True)
+
+    def status(self, line: str) -> None:
+        print(f"voiceguide: {line}", file=sys.stderr, flush=True)
+
+
 def cmd_listen(app: App, args) -> int:
     app.prepare_all = True
     if args.text:
         return listen_text(app, args)
     from .hearing.listen import listen_microphone
 
-    return listen_microphone(app, args)
+    options = ListenOptions(engine=args.engine, model=args.model, device=args.device,
+                            printing=args.print, bedside=args.bedside)
+    try:
+        listen_microphone(app, options, PrintedEvents())
+    except KeyboardInterrupt:
+        print("\nvoiceguide: stopped.", file=sys.stderr)
+    return 0
 
 
 def listen_text(app: App, args) -> int:
@@ -248,7 +231,7 @@ def listen_text(app: App, args) -> int:
             if not text:
                 continue
             match = app.router.route(text)
-            print(_describe(text, match), flush=True)
+            print(describe(match, _words(app, text)), flush=True)
             if match:
                 runner.submit(match)
         runner.close()
@@ -312,22 +295,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_listen)
 
     from .hearing.cli import add_commands
+    from .service.cli import add_commands as add_service_commands
     from .voice.cli import add_commands as add_voice_commands
 
     add_commands(sub)
     add_voice_commands(sub)
+    add_service_commands(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Library code reports through logging; a warning is one line, "voiceguide: ...".
     logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
-                        format="%(levelname)s %(name)s: %(message)s")
+                        format="%(levelname)s %(name)s: %(message)s" if args.verbose
+                        else "voiceguide: %(message)s")
     try:
         if getattr(args, "bare", False):
             return args.func(args)
-        return args.func(App.load(args), args)
+        app = App.load(Path(args.config) if args.config else None, notify=_notice, show=_show,
+                       first_run=_first_run)
+        for problem in app.problems:
+            print(f"voiceguide: skipped {problem}", file=sys.stderr)
+        return args.func(app, args)
     except VoiceguideError as exc:
         print(f"voiceguide: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -6,10 +6,11 @@ import os
 import re
 from datetime import datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator)
 
 from ._compat import tomllib
 from .config_errors import plain_error
@@ -17,6 +18,25 @@ from .errors import ConfigError
 from .helplines import COUNTRIES, PHONE, Helplines, country_code, helplines, parse_line
 
 APP = "voiceguide"
+
+
+def _device(value):
+    """A device is a name or an index; "" (or a blank name) means the system default."""
+    if isinstance(value, bool):
+        raise ValueError("a device is a name or an index, not true/false")
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return int(value)
+    if isinstance(value, int) and value < 0:
+        raise ValueError("a device index is 0 or more (see `voiceguide devices`)")
+    return value
+
+
+Device = Annotated[int | str | None, BeforeValidator(_device)]
+"""An audio device: an index or a name (see `voiceguide devices`); None = the default."""
 
 
 class _Model(BaseModel):
@@ -40,8 +60,8 @@ class SpeechSettings(_Model):
     pitch: float = Field(default=1.0, ge=0.8, le=1.25)
     """Multiplier on the voice's own pitch (below 1 is deeper)."""
     volume: float = Field(default=0.9, ge=0.05, le=1.0)
-    device: str | None = None
-    """Output device name or index (see `voiceguide devices`); None = the system default."""
+    device: Device = None
+    """Output device name or index (see `voiceguide devices`); None or "" = the default."""
     timeout: float = Field(default=10.0, gt=0, le=120)
     """Seconds to wait for one line to render before the other engine says it (and
     before it is only printed, if that fails too)."""
@@ -138,8 +158,8 @@ class ListenSettings(_Model):
     engine: Literal["auto", "vosk", "pocketsphinx"] = "auto"
     model: Path | None = None
     """A Vosk model folder; None = discover (models/ in the checkout, then the data dir)."""
-    device: str | None = None
-    """Input device name or index; None = the system default."""
+    device: Device = None
+    """Input device name or index; None or "" = the system default."""
     holdoff: float = Field(default=0.8, ge=0, le=5)
     """Seconds after playback really ends before cues are acted on again."""
     end_silence: float = Field(default=0.3, ge=0.1, le=2.0)
@@ -156,7 +176,11 @@ class ListenSettings(_Model):
     """Speex noise suppression before decoding: auto = only when the room's noise floor is
     high (a fan, a dishwasher); in a quiet room it would only distort speech."""
     log_transcripts: bool = False
-    """Print what was heard even when it routed to nothing (off: nothing is logged)."""
+    """Print the words heard with each cue, and rejected utterances too (off: only the
+    cue's name is printed; what was said is never logged or saved)."""
+    reconnect_for: float = Field(default=60.0, ge=1, le=3600)
+    """Seconds to keep reopening a lost microphone before exiting with an error (a
+    service manager such as systemd then starts voiceguide again)."""
 
 
 class Settings(_Model):
@@ -178,17 +202,19 @@ def config_dir() -> Path:
 
 
 def data_dir() -> Path:
+    """Models and voices (~/.local/share/voiceguide on Linux)."""
     return Path(platformdirs.user_data_dir(APP))
 
 
-def state_dir() -> Path:
-    """Where the session keeps its small state files (the pause's return time)."""
-    return Path(platformdirs.user_state_dir(APP))
-
-
 def cache_dir() -> Path:
-    """Where rendered lines are kept (safe to delete)."""
+    """Things that can be rebuilt, e.g. rendered speech (~/.cache/voiceguide on Linux)."""
     return Path(platformdirs.user_cache_dir(APP))
+
+
+def state_dir() -> Path:
+    """Run-time state kept between starts (~/.local/state/voiceguide on Linux); never what
+    anyone said."""
+    return Path(platformdirs.user_state_dir(APP))
 
 
 def config_path() -> Path:

@@ -43,3 +43,8 @@ class TTSError(VoiceguideError):
 
 class DownloadError(VoiceguideError):
     """A model download failed (offline, bad archive, interrupted)."""
+
+
+class AudioInputLost(NoMicrophone):
+    """The microphone stopped and could not be opened again in time (a supervisor such as
+    systemd restarts voiceguide on this non-zero exit)."""

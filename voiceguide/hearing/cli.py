@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..audio import RATE, read_wav
+from ..audio import RATE, iter_audio, pcm16
 from ..config import load_settings
 from ..errors import AudioFormatError, VoiceguideError
 from ..router import default_router
@@ -27,22 +27,28 @@ def cmd_hear(args) -> int:
     print(f"voiceguide: recognizing with {engine.description}", file=sys.stderr)
     failed = 0
     for name in args.files:
-        try:
-            audio = read_wav(name).resampled(RATE)
-        except AudioFormatError as exc:
-            print(f"voiceguide: {exc}", file=sys.stderr)
-            failed += 1
-            continue
         hearing = Hearing(engine, router,
                           end_silence=args.end_silence or settings.listen.end_silence,
                           mode=lambda: "answers" if args.answers else "cues",
                           noise_suppression=settings.listen.noise_suppression)
-        pcm = audio.pcm16()
-        detections = hearing.feed(pcm) + hearing.flush()
-        accepted = [d for d in detections if d.match]
-        shown = detections if args.all else accepted
-        for d in shown:
-            _print_detection(name, d, args.json)
+        accepted = shown = 0
+
+        def show(detections) -> None:
+            nonlocal accepted, shown
+            for d in detections:
+                accepted += d.match is not None
+                if d.match is not None or args.all:
+                    shown += 1
+                    _print_detection(name, d, args.json)
+
+        try:  # a block at a time: a long recording needs no more memory than a short one
+            for block in iter_audio(name, RATE):
+                show(hearing.feed(pcm16(block)))
+            show(hearing.flush())
+        except AudioFormatError as exc:
+            print(f"voiceguide: {exc}", file=sys.stderr)
+            failed += 1
+            continue
         if not accepted and not (args.all and shown):
             if args.json:
                 print(json.dumps({"file": name, "start": None, "end": None, "transcript": "",
@@ -139,7 +145,10 @@ def cmd_model(args) -> int:
     settings = _settings(args)
     if args.action == "download":
         dest = Path(args.dir) if args.dir else None
-        path = download(args.name or DEFAULT_MODEL, dest, args.url)
+        try:
+            path = download(args.name or DEFAULT_MODEL, dest, args.url, progress=_progress)
+        finally:
+            sys.stderr.write("\n")
         print(f"model ready: {path}")
         return 0
     models = installed_models(search_dirs(settings))
@@ -150,6 +159,19 @@ def cmd_model(args) -> int:
     for m in models:
         print(m)
     return 0
+
+
+def _progress(done: int, total: int | None) -> None:
+    if not sys.stderr.isatty() and total and done < total:
+        return
+    if total:
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done / 1e6:6.1f} / {total / 1e6:.1f} MB")
+    else:
+        sys.stderr.write(f"\r  {done / 1e6:6.1f} MB")
+    sys.stderr.flush()
 
 
 def add_commands(sub) -> None:

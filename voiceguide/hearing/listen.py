@@ -8,87 +8,22 @@ device never answers its own voice.
 from __future__ import annotations
 
 import logging
-import queue
-import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..errors import NoMicrophone
+from .. import portaudio
+from ..errors import VoiceguideError
+from ..service.notify import keep_alive, notify
 from .engines import STOP_PHRASES
 from .models import select_engine
-from .pipeline import RATE, Detection, Hearing
+from .pipeline import Detection, Hearing
+from .source import MicSource
+
+if TYPE_CHECKING:
+    from ..app import App, ListenEvents, ListenOptions
 
 log = logging.getLogger(__name__)
-
-
-class MicSource:
-    """Captures at a rate the device supports; the callback only queues bytes."""
-
-    def __init__(self, device: str | int | None = None, block_seconds: float = 0.03,
-                 max_queue_seconds: float = 5.0):
-        try:
-            import sounddevice as sd
-        except OSError as exc:
-            raise NoMicrophone(f"cannot use audio input ({exc}); install PortAudio "
-                               "(sudo apt install libportaudio2) or use `listen --text`") from None
-        if isinstance(device, str) and device.isdigit():
-            device = int(device)
-        try:
-            info = sd.query_devices(device, "input")
-        except (ValueError, sd.PortAudioError) as exc:
-            raise NoMicrophone(f"no microphone found ({exc}); try `voiceguide listen --text`, "
-                               "or pick one with --device (see `voiceguide devices`)") from None
-        self.rate = int(info["default_samplerate"])
-        self.name = info["name"]
-        self.block = int(self.rate * block_seconds)
-        self.queue: queue.Queue = queue.Queue(maxsize=int(max_queue_seconds / block_seconds))
-        self.overflows = 0
-        self._sd = sd
-        self._device = device
-        self._stream = None
-
-    def _callback(self, indata, frames, _time, status) -> None:
-        try:
-            self.queue.put_nowait(bytes(indata))
-        except queue.Full:
-            self.overflows += 1
-            if self.overflows in (1, 10) or self.overflows % 100 == 0:
-                log.warning("audio input queue full: %d blocks dropped (CPU too slow?)",
-                            self.overflows)
-
-    def __enter__(self) -> "MicSource":
-        try:
-            self._stream = self._sd.RawInputStream(samplerate=self.rate, blocksize=self.block,
-                                                   device=self._device, channels=1,
-                                                   dtype="int16", callback=self._callback)
-            self._stream.start()
-        except Exception as exc:  # PortAudioError and friends
-            raise NoMicrophone(f"cannot open the microphone {self.name!r} ({exc}); try "
-                               "`voiceguide listen --text`") from None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._stream:
-            self._stream.stop()
-            self._stream.close()
-
-    def chunks(self, stop: threading.Event):
-        """16 kHz PCM16 chunks, resampled as a stream."""
-        import soxr
-
-        resampler = None if self.rate == RATE else soxr.ResampleStream(self.rate, RATE, 1,
-                                                                       dtype="int16")
-        while not stop.is_set():
-            try:
-                data = self.queue.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if resampler is None:
-                yield data
-            else:
-                yield resampler.resample_chunk(np.frombuffer(data, np.int16)).tobytes()
 
 
 def warm_up(speaker, library) -> None:
@@ -106,20 +41,32 @@ def warm_up(speaker, library) -> None:
     speaker.renderer.warm([s.steps[0].text for s in library.scripts.values()])
 
 
-def listen_microphone(app, args) -> int:
-    from ..cli import _describe, _run_interruptible
+def close_output(speaker) -> None:
+    """Before PortAudio starts again: close the speaker's output stream (it opens a new one
+    for its next line)."""
+    player = getattr(speaker, "_player", None)
+    if player is not None:
+        player.close()
 
+
+def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvents") -> None:
+    """Listen until Ctrl-C (KeyboardInterrupt, raised once speech has stopped); raises a
+    VoiceguideError when hearing cannot go on (e.g. the microphone never came back)."""
     settings = app.settings
-    engine = select_engine(args.engine, args.model, settings, app.router)
-    device = args.device if args.device is not None else settings.listen.device
-    runner = app.runner(args.print, bedside=args.bedside)
+    show_words = settings.listen.log_transcripts
+    engine = select_engine(options.engine, options.model, settings, app.router)
+    device = options.device if options.device is not None else settings.listen.device
+    runner = app.runner(options.printing, bedside=options.bedside)
     speaker = runner.speaker
     holdoff = settings.listen.holdoff
+    warmed_up_at = 0.0  # when the warm-up's silence ended: silence has no echo to ignore
 
     def device_speaking(since: float | None = None) -> bool:
         if getattr(speaker, "busy", False):
             return True
         ended = getattr(speaker, "ended_at", 0.0)
+        if ended <= warmed_up_at:
+            return False
         return ended > 0 and time.monotonic() - ended < holdoff or (
             since is not None and ended + holdoff > since)
 
@@ -129,45 +76,64 @@ def listen_microphone(app, args) -> int:
         offer = runner.session.offer
         return "answers" if offer and offer.kind.startswith("distress") else "cues"
 
-    mic = MicSource(device)  # first: no microphone is the one line to say
+    # First: no microphone is the one line to say.
+    mic = MicSource(device, reconnect_for=settings.listen.reconnect_for, report=events.status)
+    portaudio.on_reinitialize(lambda: close_output(speaker))
     warm_up(speaker, app.library)
+    warmed_up_at = getattr(speaker, "ended_at", 0.0)
     hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode,
                       noise_suppression=settings.listen.noise_suppression)
-    print(f"voiceguide: listening on {mic.name!r} with {engine.description}. "
-          "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
     stop = threading.Event()
 
     def handle(d: Detection) -> None:
+        log.debug("utterance %.2f-%.2f s decided: %s", d.start, d.end, d.reason)  # no words
         started = d.ended_at - (d.end - d.start) - hearing.segmenter.end_frames * 0.03
         if d.match is None:
-            if settings.listen.log_transcripts and d.transcript.text:
-                print(f"ignored: {d.transcript.text!r} ({d.reason})", flush=True)
+            if show_words and d.transcript.text:
+                events.ignored(d.transcript.text, d.reason)
             return
         if device_speaking(since=started) and not (
                 d.match.intent == "stop" and d.transcript.text in STOP_PHRASES):
-            if settings.listen.log_transcripts:
-                print(f"ignored: {d.transcript.text!r} (device speaking)", flush=True)
+            log.debug("not acted on: the device was speaking (busy %s, ended %.2f s before "
+                      "the utterance began)", getattr(speaker, "busy", False),
+                      started - getattr(speaker, "ended_at", 0.0))
+            if show_words:
+                events.ignored(d.transcript.text, "device speaking")
             return
-        print(_describe(d.transcript.text, d.match), flush=True)
+        events.heard(d.match, d.transcript.text if show_words else None)
         runner.submit(d.match)
+
+    failed: list[Exception] = []
 
     def hear_loop() -> None:
         try:
             for chunk in mic.chunks(stop):
                 for d in hearing.feed(chunk):
                     handle(d)
-        except Exception:  # keep the speaking side alive; say what broke
-            log.exception("listening stopped")
-            print("voiceguide: listening stopped after an error (see above); Ctrl-C to quit",
-                  file=sys.stderr)
+        except Exception as exc:  # hearing cannot go on: end the process non-zero
+            log.debug("listening stopped", exc_info=True)
+            failed.append(exc)
+            runner.speaker.stop()
+            runner.close()
 
     with mic:
         thread = threading.Thread(target=hear_loop, name="hear", daemon=True)
         thread.start()
+        events.listening(mic.name, engine.description)
+        notify("READY=1")
+        keep_alive(lambda: mic.alive_at, stop)
         try:
-            _run_interruptible(runner)
+            runner.run(until=lambda: bool(failed))
+        except KeyboardInterrupt:
+            runner.speaker.stop()
+            raise
         finally:
             stop.set()
-    if mic.overflows:
-        print(f"voiceguide: {mic.overflows} audio blocks were dropped", file=sys.stderr)
-    return 0
+            thread.join(timeout=5)
+            if mic.overflows:
+                events.status(f"{mic.overflows} audio blocks were dropped")
+    if failed:
+        if isinstance(failed[0], VoiceguideError):
+            raise failed[0]
+        raise VoiceguideError(f"listening stopped after an error ({failed[0]!r}); "
+                              "run with -v for details")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 from ..config import Settings, data_dir
 from ..errors import DownloadError, EngineUnavailable, ModelNotFound
@@ -87,8 +87,7 @@ def select_engine(name: str | None, model: str | Path | None, settings: Settings
             except (EngineUnavailable, ModelNotFound) as exc:
                 if name == "vosk":
                     raise
-                print(f"voiceguide: not using Vosk: {exc}; falling back to PocketSphinx",
-                      file=sys.stderr)
+                log.warning("not using Vosk: %s; falling back to PocketSphinx", exc)
         if name == "vosk":
             raise ModelNotFound("no Vosk model found (looked in: " + ", ".join(
                 str(d) for d in search_dirs(settings)) + "); run `voiceguide model download` "
@@ -101,22 +100,11 @@ def select_engine(name: str | None, model: str | Path | None, settings: Settings
 
 
 # ---------------------------------------------------------------------------- download
-def _progress(done: int, total: int | None) -> None:
-    if not sys.stderr.isatty() and total and done < total:
-        return
-    if total:
-        width = 30
-        filled = int(width * done / total)
-        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done / 1e6:6.1f} / {total / 1e6:.1f} MB")
-    else:
-        sys.stderr.write(f"\r  {done / 1e6:6.1f} MB")
-    sys.stderr.flush()
-
-
 def download(name: str = DEFAULT_MODEL, dest: Path | None = None,
-             base_url: str | None = None, timeout: float = 30) -> Path:
-    """Fetch ``name``.zip, unpack it next to its final place, verify, then move it in."""
+             base_url: str | None = None, timeout: float = 30,
+             progress: Callable[[int, int | None], None] | None = None) -> Path:
+    """Fetch ``name``.zip, unpack it next to its final place, verify, then move it in.
+    ``progress(done, total)`` is called as bytes arrive (total None when unknown)."""
     dest = dest or checkout_models_dir()
     base_url = base_url or os.environ.get("VOICEGUIDE_MODEL_URL") or BASE_URL
     target = dest / name
@@ -135,8 +123,8 @@ def download(name: str = DEFAULT_MODEL, dest: Path | None = None,
                 while chunk := response.read(1 << 16):
                     out.write(chunk)
                     done += len(chunk)
-                    _progress(done, total)
-            sys.stderr.write("\n")
+                    if progress:
+                        progress(done, total)
         except urllib.error.HTTPError as exc:
             raise DownloadError(f"{url}: the server answered {exc.code} {exc.reason}; "
                                 "check the model name (`voiceguide model list --available`)") \

@@ -1,0 +1,1 @@
+"""Running voiceguide as a service: the systemd user unit and talking to systemd."""
