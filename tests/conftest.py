@@ -62,3 +62,13 @@ def room(tmp_path_factory):
     subprocess.run(["pactl", "set-default-source", "room.monitor"], env=env, check=True)
     yield {"XDG_RUNTIME_DIR": env["XDG_RUNTIME_DIR"], "PULSE_RUNTIME_PATH": env["PULSE_RUNTIME_PATH"]}
     subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def whisper_engine():
+    """The default English engine, loaded once for the whole run (the built-in tiny.en)."""
+    from voiceguide.config import Settings
+    from voiceguide.hearing.registry import choose_engine
+    from voiceguide.router import default_router
+
+    return choose_engine("whisper", None, Settings(), default_router()).engine

@@ -1,8 +1,11 @@
 """The main job: microphone -> VAD -> engine -> router -> session -> speaker.
 
-Half-duplex: while the device speaks, and for ``listen.holdoff`` seconds after playback
-really ended, only a bare "stop" (decoded with a stop-only grammar) is acted on, so the
-device never answers its own voice.
+What may count is decided per utterance (:mod:`.pipeline`, modes in :mod:`.engine`):
+"offer" while the session waits for a yes / no, "answers" after a 0-10 question, "cues"
+otherwise; while the device speaks, and for ``listen.holdoff`` seconds after playback
+really ended, "speaking": only a bare stop and safety count, after the device's own
+words are taken out of the transcript (:mod:`.echo`). Safety is passed on at once (the
+runner's ``submit`` stops playback for it).
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ import time
 import numpy as np
 
 from ..errors import NoMicrophone
-from .engines import STOP_PHRASES
-from .models import select_engine
 from .pipeline import RATE, Detection, Hearing
+from .registry import choose_engine
 
 log = logging.getLogger(__name__)
 
@@ -106,47 +108,71 @@ def warm_up(speaker, library) -> None:
     speaker.renderer.warm([s.steps[0].text for s in library.scripts.values()])
 
 
+class RunnerSpeech:
+    """The speaker side as hearing needs it (:class:`.echo.SpeakerState`), read from a
+    runner: its speaker's ``busy`` flag and the lines it was asked to say."""
+
+    def __init__(self, runner, keep_seconds: float = 8.0):
+        self._speaker = runner.speaker
+        self._keep = keep_seconds
+        self._lines: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+        previous = runner.on_speak
+
+        def on_speak(action) -> None:
+            with self._lock:
+                now = time.monotonic()
+                self._lines = [(t, x) for t, x in self._lines if now - t < self._keep]
+                self._lines.append((now, action.text))
+            if previous:
+                previous(action)
+
+        runner.on_speak = on_speak
+
+    def speaking(self) -> bool:
+        return bool(getattr(self._speaker, "busy", False))
+
+    def recent_lines(self) -> list[str]:
+        now = time.monotonic()
+        with self._lock:
+            # The line being said may have started long ago: keep the last one always.
+            return [x for i, (t, x) in enumerate(self._lines)
+                    if now - t < self._keep or i == len(self._lines) - 1]
+
+
+def offer_mode(session) -> str:
+    """What the session waits for: a 0-10 answer, a yes / no, or nothing."""
+    offer = session.offer
+    if offer is None:
+        return "cues"
+    return "answers" if offer.kind.startswith("distress") else "offer"
+
+
 def listen_microphone(app, args) -> int:
     from ..cli import _describe, _run_interruptible
 
     settings = app.settings
-    engine = select_engine(args.engine, args.model, settings, app.router)
+    choice = choose_engine(args.engine, args.model, settings, app.router)
     device = args.device if args.device is not None else settings.listen.device
     runner = app.runner(args.print, bedside=args.bedside)
-    speaker = runner.speaker
-    holdoff = settings.listen.holdoff
-
-    def device_speaking(since: float | None = None) -> bool:
-        if getattr(speaker, "busy", False):
-            return True
-        ended = getattr(speaker, "ended_at", 0.0)
-        return ended > 0 and time.monotonic() - ended < holdoff or (
-            since is not None and ended + holdoff > since)
-
-    def mode() -> str:
-        if device_speaking():
-            return "stop"
-        offer = runner.session.offer
-        return "answers" if offer and offer.kind.startswith("distress") else "cues"
+    speech = RunnerSpeech(runner)
 
     mic = MicSource(device)  # first: no microphone is the one line to say
-    warm_up(speaker, app.library)
-    hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode,
-                      noise_suppression=settings.listen.noise_suppression)
-    print(f"voiceguide: listening on {mic.name!r} with {engine.description}. "
+    warm_up(runner.speaker, app.library)
+    block = mic.block / mic.rate
+    hearing = Hearing(choice.engine, app.router, end_silence=settings.listen.end_silence,
+                      mode=lambda: offer_mode(runner.session),
+                      noise_suppression=settings.listen.noise_suppression, speaker=speech,
+                      holdoff=settings.listen.holdoff, lag=lambda: mic.queue.qsize() * block,
+                      max_lag=settings.listen.max_lag)
+    print(f"voiceguide: listening on {mic.name!r} with {choice.line}. "
           "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
     stop = threading.Event()
 
     def handle(d: Detection) -> None:
-        started = d.ended_at - (d.end - d.start) - hearing.segmenter.end_frames * 0.03
         if d.match is None:
             if settings.listen.log_transcripts and d.transcript.text:
                 print(f"ignored: {d.transcript.text!r} ({d.reason})", flush=True)
-            return
-        if device_speaking(since=started) and not (
-                d.match.intent == "stop" and d.transcript.text in STOP_PHRASES):
-            if settings.listen.log_transcripts:
-                print(f"ignored: {d.transcript.text!r} (device speaking)", flush=True)
             return
         print(_describe(d.transcript.text, d.match), flush=True)
         runner.submit(d.match)
@@ -170,4 +196,7 @@ def listen_microphone(app, args) -> int:
             stop.set()
     if mic.overflows:
         print(f"voiceguide: {mic.overflows} audio blocks were dropped", file=sys.stderr)
+    if hearing.stale_dropped:
+        print(f"voiceguide: fell behind; {hearing.stale_dropped:.0f} s of talk were not heard",
+              file=sys.stderr)
     return 0
