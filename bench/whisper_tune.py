@@ -122,7 +122,11 @@ def run_variant(name: str, options: WhisperOptions, clips: list, mode: str) -> d
         expected = item.get("intent")
         ref_match = router.route(ref) if ref else None
         got = accepted[0].match.intent.value if accepted else None
+        utts = [[d.transcript.text, d.transcript.no_speech, d.transcript.avg_logprob,
+                 d.transcript.compression, d.transcript.seconds,
+                 engine.doubt(d.transcript, doubt)] for d in found if d.transcript.text]
         rows.append({**{k: v for k, v in item.items() if k != "audio"}, "heard": text,
+                     "utterances": utts,
                      "got": got, "reasons": [d.reason for d in heard],
                      "scores": [[d.transcript.no_speech, d.transcript.avg_logprob,
                                  d.transcript.compression] for d in heard],

@@ -170,7 +170,8 @@ def test_hear_uses_whisper_by_default_and_says_why(cli, audio_dir):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("i'm suicidal. i'm suicidal. i'm", "i'm suicidal."),
+    ("i'm suicidal. i'm suicidal. i", "i'm suicidal."),
+    ("can you help us make up? can you help us", "can you help us make up?"),
     ("yes. yes. yes. yes", "yes."),
     ("help me ground", "help me ground"),
     ("i really really need a break", "i really really need a break"),

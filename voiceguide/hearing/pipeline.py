@@ -218,6 +218,10 @@ class Hearing:
         self.lag = lag
         self.max_lag = max_lag
         self.max_stale_bytes = int(max_stale * RATE) * 2
+        # "auto" suppresses noise only for engines that gain from it: Whisper, trained on
+        # noisy audio, loses words to the suppressor's artifacts ("i'm not a shave").
+        if noise_suppression == "auto" and not getattr(engine, "wants_denoised", True):
+            noise_suppression = "off"
         self.noise_suppression = noise_suppression
         self._denoise = make_denoiser(noise_suppression)
         self._clean = False  # this utterance is decoded from the denoised audio

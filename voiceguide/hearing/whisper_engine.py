@@ -113,14 +113,20 @@ def check_model_dir(path: Path, sha256: str | None) -> None:
 
 def collapse_repeats(text: str) -> str:
     """A transcript that ends by going round in a loop, kept up to its first full turn:
-    "i'm suicidal. i'm suicidal. i'm" -> "i'm suicidal.". With a short encoder window the
-    decoder often repeats what it heard until it runs out of tokens."""
+    "i'm suicidal. i'm suicidal. i" -> "i'm suicidal.". With a short encoder window the
+    decoder often repeats what it heard until it runs out of tokens (the last word may be
+    cut off half way)."""
     tokens = text.split()
     keys = ["".join(c for c in t.lower() if c.isalnum() or c == "'") for t in tokens]
     n = len(keys)
     for start in range(n):
-        for period in range(1, (n - start) // 2 + 1):
-            if all(keys[i] == keys[i - period] for i in range(start + period, n)):
+        # A loop shows once the turn has come round for at least two words (one, for a
+        # one-word turn: "yes. yes.").
+        for period in range(1, n - start):
+            if n - start - period < min(2, period):
+                break
+            if all(keys[i] == keys[i - period] or (i == n - 1 and keys[i - period].startswith(
+                    keys[i])) for i in range(start + period, n)):
                 return " ".join(tokens[:start + period])
     return text
 
@@ -132,6 +138,8 @@ def compression_ratio(text: str) -> float:
 
 class WhisperEngine:
     name = "whisper"
+    wants_denoised = False
+    """Whisper hears noisy rooms better raw than through Speex suppression (measured)."""
 
     def __init__(self, model_dir: Path, sha256: str | None = None, label: str = "",
                  options: WhisperOptions | None = None):
