@@ -44,6 +44,8 @@ class SessionSettings(_Model):
     emergency_number: str = Field(default="911", min_length=1, max_length=20)
     crisis_lines: list[str] = Field(
         default_factory=lambda: ["988, the Suicide and Crisis Lifeline, by call or text"])
+    dv_line: str = "1 800 799 7233, the National Domestic Violence Hotline"
+    """A domestic-violence line, said in the safety script for danger from someone."""
     clock_24h: bool = False
     """Say return times as 19:30 rather than 7:30."""
 

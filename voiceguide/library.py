@@ -39,14 +39,15 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "pause": {"return_time", "minutes"},
     "bridge": {"return_time", "minutes"},
     "return": {"minutes"},
-    "safety": {"emergency_number", "crisis_lines"},
+    "safety": {"emergency_number", "crisis_lines", "crisis_line", "dv_line"},
 }
 # Lines no script may contain (DOMAIN.md: never keep someone in a room, never "you should").
 FORBIDDEN = ("you should", "stay in the room", "keep talking", "don't leave", "do not leave",
              "stop them from leaving", "stop him from leaving", "stop her from leaving",
              "talk it out")
 SAMPLE_VALUES = {"return_time": "7:30", "minutes": "twenty", "emergency_number": "911",
-                 "crisis_lines": "988", "score": "five"}
+                 "crisis_lines": "988", "crisis_line": "988", "dv_line": "1 800 799 7233",
+                 "score": "five"}
 
 
 class _Model(BaseModel):

@@ -292,6 +292,8 @@ class Session:
             "minutes": str(minutes),
             "emergency_number": spoken_number(self.settings.emergency_number),
             "crisis_lines": " or ".join(self.settings.crisis_lines),
+            "crisis_line": self.settings.crisis_lines[0] if self.settings.crisis_lines else "",
+            "dv_line": self.settings.dv_line,
         }
         if return_at is not None:
             values["return_time"] = self._time(return_at)
