@@ -218,8 +218,9 @@ class Hearing:
         self.lag = lag
         self.max_lag = max_lag
         self.max_stale_bytes = int(max_stale * RATE) * 2
-        # "auto" suppresses noise only for engines that gain from it: Whisper, trained on
-        # noisy audio, loses words to the suppressor's artifacts ("i'm not a shave").
+        # "auto" suppresses noise in a noisy room only for engines that gain from it (all
+        # three do on the tuning audio; Whisper: 30.0 % word errors in pink noise at 10 dB
+        # with it, 32.4 % without).
         if noise_suppression == "auto" and not getattr(engine, "wants_denoised", True):
             noise_suppression = "off"
         self.noise_suppression = noise_suppression
@@ -305,15 +306,14 @@ class Hearing:
             if self.lag() > self.max_lag:
                 self._keep_stale(start, end)
                 return []
-            out = self._decode_stale()
             # The listening mode is the pipeline's: an engine may decode a mode it has no
             # grammar for with another one.
             transcript = replace(self.engine.finish(), mode=self._current_mode)
             self.decoded_seconds += transcript.seconds
             match, reason = self.verify(transcript)
-            out.append(Detection(start, end, transcript, match, reason, time.monotonic(),
-                                 ended_at))
-            return out
+            # What was said now first; then, once, whatever piled up while behind.
+            return [Detection(start, end, transcript, match, reason, time.monotonic(),
+                              ended_at)] + self._decode_stale()
         return []
 
     def _keep_stale(self, start: float, end: float) -> None:
