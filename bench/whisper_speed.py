@@ -44,6 +44,10 @@ TALK = ("We said we would sort out the car this weekend and now it is Sunday nig
         "I know, I hear you, I am tired too, can we just sit down for a minute.")
 
 
+def talk_sentences() -> list[str]:
+    return [s.strip().rstrip(".") + "." for s in TALK.split(". ") if s.strip()]
+
+
 def child(name: str, voices: list[str], talk_seconds: float) -> dict:
     t0 = time.perf_counter()
     import numpy as np
@@ -91,7 +95,7 @@ def child(name: str, voices: list[str], talk_seconds: float) -> dict:
                         latencies.append(0.3 + d.decided_at - d.ended_at)
                         cpus.append(time.process_time() - c)
     # Continuous talk: sentence after sentence with short pauses, as in an argument.
-    sentences = [s.strip() + "." for s in TALK.split(". ") if s.strip()]
+    sentences = talk_sentences()
     parts, total = [], 0.0
     while total < talk_seconds:
         for i, s in enumerate(sentences):
@@ -128,9 +132,12 @@ def main() -> None:
 
     import whisper_audio as wa
 
-    for voice in args.voices.split(","):  # render once, outside the timed processes
+    voices = args.voices.split(",")
+    for voice in voices:  # render once, outside the measured processes
         for text in CUES:
             wa.speech(text, voice)
+    for i, s in enumerate(talk_sentences()):
+        wa.speech(s, voices[i % len(voices)])
     results = []
     for name in args.engines.split(","):
         proc = subprocess.run([sys.executable, __file__, "--child", name, "--voices",

@@ -273,7 +273,9 @@ class Hearing:
         kind = event[0]
         if kind == "start":
             self._current_mode = "speaking" if self._speaking_since(self.now) else self.mode()
-            self._clean = self._suppressing(NOISY_ROOM_DB)
+            # Over the device's own voice the "noise floor" is its speech, which a noise
+            # suppressor smears into the person's words: decode the raw audio then.
+            self._clean = self._suppressing(NOISY_ROOM_DB) and self._current_mode != "speaking"
             self._audio = [frames[self._clean] for frames in event[2]]
             self._skip = False
             self.engine.start(self._current_mode)
