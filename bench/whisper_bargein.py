@@ -70,8 +70,12 @@ def main() -> None:
     ap.add_argument("--data", default=str(wa.TUNE_TSV))
     args = ap.parse_args()
     router = default_router()
-    safety = [p for p in wa.tune_phrases(Path(args.data)) if p.intent == "safety"]
+    # Phrasings the router already routes to safety as text: this measures hearing (over
+    # the device's voice), not the router's coverage of phrasings.
+    safety = [p for p in wa.tune_phrases(Path(args.data)) if p.intent == "safety"
+              and (m := router.route(p.text)) is not None and m.intent == "safety"]
     safety = safety[:args.phrases]
+    print(f"{len(safety)} tune safety phrasings the router knows as text")
     devices = [device(s) for s in SCRIPTS]
     for name in args.engines.split(","):
         engine = choose_engine(name, None, Settings(), router).engine

@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -351,6 +352,25 @@ class Hearing:
         return self._denoise is not None and (self.noise_suppression == "on"
                                               or self.segmenter.floor_db > floor_db)
 
+    def _over_the_device(self, text: str) -> tuple[str, IntentMatch | None]:
+        """Heard while the device speaks: take its own words out, then route what is left,
+        whole and clause by clause (Whisper puts "stop!" said over a line in a sentence of
+        its own, after the line's misheard words). Safety anywhere wins; else a bare stop."""
+        lines = self.speaker.recent_lines() if self.speaker is not None else []
+        clauses = [c for c in re.split(r"[.!?,;]+", text) if c.strip()]
+        pieces = [remove_echo(p, lines) for p in [text] + (clauses if len(clauses) > 1 else [])]
+        pieces = [p for p in pieces if p]
+        if not pieces:
+            return "", None
+        matches = [(p, self.router.route(p)) for p in pieces]
+        for piece, match in matches:
+            if match is not None and match.intent == Intent.SAFETY:
+                return piece, match
+        for piece, match in matches:
+            if match is not None and match.intent == Intent.STOP and _bare_stop(piece):
+                return piece, match
+        return matches[0]
+
     def verify(self, transcript: Transcript, stale: bool = False
                ) -> tuple[IntentMatch | None, str]:
         """Close the set a second time: the transcript must route to a cue that may count
@@ -361,11 +381,12 @@ class Hearing:
         if transcript.out_of_grammar:
             return None, "out_of_grammar"
         speaking = transcript.mode == "speaking"
-        if speaking and self.speaker is not None:
-            text = remove_echo(text, self.speaker.recent_lines())
+        if speaking:
+            text, match = self._over_the_device(text)
             if not text:
                 return None, "echo"
-        match = self.router.route(text)
+        else:
+            match = self.router.route(text)
         if match is None:
             return None, "not_a_cue"
         doubt = self.engine.doubt(transcript, match)
