@@ -6,12 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 HERE = Path(__file__).parent
+_STATE_HOME = Path(tempfile.mkdtemp(prefix="voiceguide-test-state-"))
 NETBLOCK = HERE / "netblock"
 sys.path.insert(0, str(NETBLOCK))
 import sitecustomize  # noqa: E402,F401  (blocks the network in this process too)
@@ -21,6 +23,7 @@ def _env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(NETBLOCK), env.get("PYTHONPATH", "")])
     env.setdefault("VOICEGUIDE_CONFIG", str(HERE / "no-such-config.toml"))
+    env.setdefault("XDG_STATE_HOME", str(_STATE_HOME))  # never the real user's state dir
     env.update(extra or {})
     return env
 
@@ -30,6 +33,7 @@ def cli(tmp_path):
     """Run `python -m voiceguide ...` as a real process."""
 
     def run(*args, input=None, env=None, timeout=120, check=None):
+        env = {"XDG_STATE_HOME": str(tmp_path / "state"), **(env or {})}
         proc = subprocess.run([sys.executable, "-m", "voiceguide", *args], input=input,
                               capture_output=True, text=True, timeout=timeout, env=_env(env),
                               cwd=tmp_path)

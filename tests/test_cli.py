@@ -80,7 +80,7 @@ def test_config_shows_path_and_values_and_rejects_bad_values(cli, tmp_path):
     config.write_text("[session]\npause_minutes = 5000\n")
     proc = cli("say", "--print", "take a break", env={"VOICEGUIDE_CONFIG": str(config)}, check=1)
     assert proc.stderr.strip().count("\n") == 0
-    assert "session.pause_minutes" in proc.stderr and "less than or equal to 1440" in proc.stderr
+    assert "session.pause_minutes" in proc.stderr and "must be a whole number from 1 to 1440" in proc.stderr
     config.write_text("[session\n")
     assert "not valid TOML" in cli("config", env={"VOICEGUIDE_CONFIG": str(config)}).stderr
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from voiceguide.errors import ScriptError
-from voiceguide.library import builtin_dir, load_library, self_triggers
+from voiceguide.library import MIN_VARIANTS, QUOTES_CUES, builtin_dir, load_library, self_triggers
 from voiceguide.intents import GUIDANCE
 from voiceguide.router import default_router
 
@@ -29,11 +29,15 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_builtin_library_loads_with_two_variants_per_guidance_intent():
+def test_builtin_library_loads_with_enough_variants_per_guidance_intent():
     lib = load_library()
     assert lib.problems == []
     for intent in GUIDANCE:
-        assert len(lib.variants(intent)) >= 2, intent
+        if intent != "safety":
+            assert len(lib.variants(intent)) >= MIN_VARIANTS >= 4, intent
+    for situation in ("danger", "self_harm", "general"):
+        found = lib.variants("safety", situation=situation)
+        assert len(found) >= 2 and {s.situation for s in found} == {situation}
     assert lib.variants("return")
     assert {s.id for s in lib.variants("grounding", bedside=True)} == {
         "grounding-night-senses", "grounding-night-body-scan"}
@@ -42,9 +46,11 @@ def test_builtin_library_loads_with_two_variants_per_guidance_intent():
 
 def test_safety_scripts_give_the_number_and_never_keep_anyone():
     lib = load_library()
-    for script in lib.variants("safety"):
+    safety = [s for s in lib.scripts.values() if s.intent == "safety"]
+    assert safety
+    for script in safety:
         text = " ".join(s.text for s in script.steps).lower()
-        assert "{emergency_number}" in text and "{crisis_lines}" in text
+        assert "{emergency_number}" in text
         for banned in ("stay in", "keep talking", "talk it out", "don't leave", "stop them"):
             assert banned not in text
 
@@ -109,10 +115,13 @@ def test_every_builtin_line_is_silent_to_the_router():
     router = default_router()
     lib = load_library()
     lines = [s.text for sc in lib.scripts.values() for s in sc.steps]
-    lines += list(lib.prompts.model_dump().values())
+    lines += [t for name, t in lib.prompts.model_dump().items() if name not in QUOTES_CUES]
     assert lines
     for line in lines:
         assert self_triggers(line, router) is None, line
+    # The help line names cues on purpose, only inside double quotes.
+    assert self_triggers(lib.prompts.help, router) is not None
+    assert self_triggers(lib.prompts.help, router, quoted_ok=True) is None
 
 
 def test_a_safety_script_without_the_number_is_rejected(tmp_path):
@@ -144,3 +153,102 @@ def test_broken_builtin_fails_the_load(tmp_path, monkeypatch):
 def test_missing_user_folder_is_reported_not_fatal(tmp_path):
     lib = load_library(tmp_path / "nope")
     assert "does not exist" in lib.problems[0]
+
+
+SAFETY = """
+id = "safety-mine"
+intent = "safety"
+situation = "{situation}"
+title = "My safety script"
+
+[[steps]]
+text = "{first}"
+pause = 1
+
+[[steps]]
+text = "{numbers}"
+pause = 1
+"""
+
+
+def safety_file(folder: Path, situation: str, first: str = "Your safety comes first.",
+                numbers: str = "Call {emergency_number}, {crisis_line} or {dv_line}.") -> Path:
+    return write(folder, "safety.toml", SAFETY.format(situation=situation, first=first,
+                                                      numbers=numbers))
+
+
+@pytest.mark.parametrize("situation,numbers,missing", [
+    ("danger", "Call {emergency_number}.", "{dv_line}"),
+    ("self_harm", "Call {emergency_number}.", "{crisis_line} or {crisis_lines}"),
+    ("general", "Call {emergency_number}.", "{crisis_line} or {crisis_lines}"),
+])
+def test_each_safety_situation_must_name_its_line(tmp_path, situation, numbers, missing):
+    safety_file(tmp_path, situation, numbers=numbers)
+    problem = load_library(tmp_path).problems[0]
+    assert f"a {situation} safety script must say {missing}" in problem
+
+
+@pytest.mark.parametrize("situation", ["self_harm", "general"])
+def test_no_locked_door_for_a_person_who_may_hurt_themselves(tmp_path, situation):
+    safety_file(tmp_path, situation, first="Go to a room you can lock.")
+    problem = load_library(tmp_path).problems[0]
+    assert "may not send a person to be alone behind a locked door" in problem
+
+
+def test_a_locked_door_is_allowed_against_danger_from_someone(tmp_path):
+    safety_file(tmp_path, "danger", first="A room with a lock can keep you safe.")
+    assert load_library(tmp_path).problems == []
+
+
+def test_a_safety_script_keeps_a_step_without_numbers_for_discreet_mode(tmp_path):
+    text = SAFETY.format(situation="danger", first="Call {emergency_number}.",
+                         numbers="Or {dv_line}.")
+    write(tmp_path, "safety.toml", text)
+    assert "at least one step without a phone number" in load_library(tmp_path).problems[0]
+
+
+@pytest.mark.parametrize("line", ["I'm listening.", "I hear you.",
+                                  "Your partner is not leaving you.", "Your partner feels it too."])
+def test_no_line_claims_to_listen_or_to_know_the_partner(tmp_path, line):
+    write(tmp_path, "claim.toml", GOOD.replace("Feel the chair under you.", line))
+    problem = load_library(tmp_path).problems[0]
+    assert "claim.toml: steps.0.text" in problem and "reword it" in problem
+
+
+def test_prompts_may_only_use_their_own_placeholders(tmp_path):
+    text = (builtin_dir() / "_prompts.toml").read_text()
+    write(tmp_path, "_prompts.toml", text.replace("There's no pause timer running right now.",
+                                                  "No timer until {return_time}."))
+    problem = load_library(tmp_path).problems[0]
+    assert "no_pause_running: placeholder {return_time} is not allowed here" in problem
+
+
+def test_too_few_variants_fail_the_builtin_load(tmp_path, monkeypatch):
+    """Four variants per guidance intent (so the last two are never repeated) and two
+    safety scripts per situation: a built-in library with fewer does not load."""
+    import shutil
+
+    copy = tmp_path / "scripts"
+    shutil.copytree(builtin_dir(), copy)
+    monkeypatch.setattr("voiceguide.library.builtin_dir", lambda: copy)
+    cycles = sorted(copy.glob("cycle_*.toml"))
+    for path in cycles[:len(cycles) - 3]:
+        path.unlink()
+    with pytest.raises(ScriptError, match=r"needs at least 4 script variants \(found 3\)"):
+        load_library()
+    shutil.copy(builtin_dir() / cycles[0].name, copy)
+    load_library()
+    next(p for p in sorted(copy.glob("safety_*.toml"))
+         if 'situation = "danger"' in p.read_text()).unlink()
+    with pytest.raises(ScriptError, match=r"safety situation danger needs at least 2"):
+        load_library()
+
+
+def test_variants_by_situation_fall_back_to_general():
+    lib = load_library(Path(__file__).parent / "session_scripts")
+    assert {s.situation for s in lib.variants("safety", situation="danger")} == {"danger"}
+    assert {s.situation for s in lib.variants("safety")} == {"general"}
+    assert {s.situation for s in lib.variants("chasing")} == {None}
+    assert {s.situation for s in lib.variants("chasing", situation="away")} == {"away"}
+    plain = load_library()
+    assert {s.situation for s in plain.variants("safety", situation="self_harm")} == {"self_harm"}

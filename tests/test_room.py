@@ -68,8 +68,11 @@ class Lines:
 
 @pytest.mark.timeout(240)
 def test_room_cue_is_answered_out_loud_and_the_device_ignores_itself(room, tmp_path):
-    env = _env({**room, "VOICEGUIDE_CONFIG": str(tmp_path / "config.toml")})
+    env = _env({**room, "VOICEGUIDE_CONFIG": str(tmp_path / "config.toml"),
+                "XDG_STATE_HOME": str(tmp_path / "state")})
+    # No automatic night mode: the daytime script is expected whatever the hour.
     (tmp_path / "config.toml").write_text("[session]\noffer_timeout = 20\n"
+                                          "night_start = 0\nnight_end = 0\n"
                                           "[listen]\nlog_transcripts = true\n")
     cue = synth(tmp_path, "help me ground", "en-us+f2", 130)
     recording = tmp_path / "room.wav"

@@ -12,14 +12,16 @@ from pathlib import Path
 
 from . import __version__
 from .clock import SystemClock, VirtualClock
-from .config import Settings, config_path, load_settings
+from .config import Settings, config_path, load_settings, state_dir
 from .errors import ScriptError, VoiceguideError
 from .library import Library, Script, load_library, load_script
 from .intents import INTENTS
 from .router import Router, default_router
 from .runner import RenderClock, Runner
+from .helplines import notice
 from .session import Session
 from .speaker import AudioSpeaker, PrintSpeaker, RenderSpeaker
+from .state import FileStore, MemoryStore, first_run
 from .tts import Pyttsx3Renderer
 
 log = logging.getLogger("voiceguide")
@@ -46,14 +48,27 @@ class App:
         s = self.settings.speech
         return Pyttsx3Renderer(s.voice, s.rate, s.timeout)
 
-    def runner(self, printing: bool, bedside: bool = False) -> Runner:
-        session = Session(self.library, self.settings.session, bedside=bedside)
+    def runner(self, printing: bool, bedside: bool = False, resume: bool = True) -> Runner:
+        """``resume``: pick up a pause saved by an earlier run (``listen``; one-shot commands
+        do not, so they never wait for, or announce, another run's timer)."""
+        store = FileStore(state_dir())
+        if first_run(store):
+            s = self.settings.session
+            print(f"voiceguide (first run): {notice(s.helplines(), s.country, config_path())}",
+                  flush=True)
+        # Printing runs on virtual time: its return times are not real promises to keep.
+        session = Session(self.library, self.settings.session, bedside=bedside,
+                          store=MemoryStore() if printing else store, resume=resume)
         if printing:
-            return Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
-        device = self.settings.speech.device
-        speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume,
-                               device=int(device) if device and device.isdigit() else device)
-        return Runner(session, speaker, SystemClock())
+            runner = Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
+        else:
+            device = self.settings.speech.device
+            speaker = AudioSpeaker(self.renderer(), self.settings.speech.volume,
+                                   device=int(device) if device and device.isdigit() else device)
+            runner = Runner(session, speaker, SystemClock())
+        runner.on_show = lambda shown: print(f"  voiceguide (on screen only): {shown.text}",
+                                             flush=True)
+        return runner
 
 
 def _describe(text: str, match) -> str:
@@ -71,7 +86,7 @@ def cmd_say(app: App, args) -> int:
         print("voiceguide: that is not a cue I know; `voiceguide say \"what can I say\"` "
               "lists them", file=sys.stderr)
         return EXIT_NOT_UNDERSTOOD
-    runner = app.runner(args.print, bedside=args.bedside)
+    runner = app.runner(args.print, bedside=args.bedside, resume=False)
     runner.submit(match)
     runner.close()
     _run_interruptible(runner)
@@ -93,7 +108,7 @@ def _find_script(app: App, name: str, bedside: bool) -> Script:
 def cmd_run(app: App, args) -> int:
     bedside = args.bedside or app.settings.session.bedside
     script = _find_script(app, args.script, bedside)
-    runner = app.runner(args.print, bedside=bedside)
+    runner = app.runner(args.print, bedside=bedside, resume=False)
     runner.session.start_script(script, runner.clock.now())
     runner.close()
     _run_interruptible(runner)
@@ -127,10 +142,16 @@ def cmd_scripts(app: App, args) -> int:
     return 0
 
 
-def cmd_route(app: App, args) -> int:
+def cmd_route(args) -> int:
+    from .routing.explain import format_explanation
+
+    router = default_router()
     lines = [" ".join(args.text)] if args.text else [ln.rstrip("\n") for ln in sys.stdin]
     for text in lines:
-        match = app.router.route(text)
+        if args.explain:
+            print(format_explanation(router.explain(text)))
+            continue
+        match = router.route(text)
         if args.json:
             body = match.as_dict() if match else {"intent": None, "confidence": 0.0, "slots": {}}
             print(json.dumps({"text": text, **body}, ensure_ascii=False))
@@ -247,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("route", help="show only the router's answer")
     s.add_argument("text", nargs="*")
     s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_route)
+    s.add_argument("--explain", action="store_true",
+                   help="why: words, clauses, templates that matched, scores, what was rejected")
+    s.set_defaults(func=cmd_route, bare=True)
 
     s = sub.add_parser("check", help="validate script files")
     s.add_argument("files", nargs="*")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._compat import tomllib
+from .config_errors import plain_error
 from .errors import ConfigError
 from .hearing.names import EMBEDDED_WHISPER, EngineName, VoskDecoding
+from .helplines import COUNTRIES, PHONE, Helplines, country_code, helplines, parse_line
 
 APP = "voiceguide"
 
@@ -32,6 +36,11 @@ class SpeechSettings(_Model):
     """Seconds to wait for one utterance to render before printing it instead."""
 
 
+PHONE_ALLOWED = "a phone number such as 911"
+LINE_ALLOWED = ('a phone number, optionally followed by a comma and a name, such as '
+                '"116 123, the Samaritans" ("" for none)')
+
+
 class SessionSettings(_Model):
     pause_minutes: int = Field(default=20, ge=1, le=24 * 60)
     """Default pause length; a cue such as "pause for half an hour" overrides it."""
@@ -40,14 +49,76 @@ class SessionSettings(_Model):
     distress_check: bool = False
     """Ask "how strong, zero to ten?" before and after grounding."""
     bedside: bool = False
-    """Always use the night-time variants (slower, quieter, no closing question)."""
-    emergency_number: str = Field(default="911", min_length=1, max_length=20)
-    crisis_lines: list[str] = Field(
-        default_factory=lambda: ["988, the Suicide and Crisis Lifeline, by call or text"])
-    dv_line: str = "1 800 799 7233, the National Domestic Violence Hotline"
-    """A domestic-violence line, said in the safety script for danger from someone."""
+    """Always use night mode (slower, quieter, longer pauses, no closing question)."""
+    night_start: time = Field(default=time(23, 0), json_schema_extra={
+        "allowed": 'a time such as "23:00" or an hour such as 23'})
+    night_end: time = Field(default=time(6, 0), json_schema_extra={
+        "allowed": 'a time such as "6:30" or an hour such as 6'})
+    """Night mode is on by itself from night_start to night_end (equal times: never)."""
+    country: str = Field(default="US", json_schema_extra={
+        "allowed": "one of " + ", ".join(COUNTRIES) + " (or UK)"})
+    """Whose emergency number, crisis line and domestic-violence line are the defaults."""
+    emergency_number: str | None = Field(default=None, json_schema_extra={
+        "allowed": PHONE_ALLOWED})
+    """Overrides the country's emergency number (e.g. 112)."""
+    crisis_line: str | None = Field(default=None, json_schema_extra={"allowed": LINE_ALLOWED})
+    """Overrides the country's suicide and crisis line; "" = none."""
+    dv_line: str | None = Field(default=None, json_schema_extra={"allowed": LINE_ALLOWED})
+    """Overrides the country's domestic-violence line; "" = none."""
+    discreet_safety: bool = False
+    """Safety scripts always quiet and without numbers read aloud (they are still printed)."""
     clock_24h: bool = False
-    """Say return times as 19:30 rather than 7:30."""
+    """Write return times as 19:30 rather than 7:30."""
+
+    @field_validator("night_start", "night_end", mode="before")
+    @classmethod
+    def _hour(cls, value):
+        """`night_start = 23` is 23:00 (pydantic alone would read it as 23 seconds)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value <= 23:
+                raise ValueError("an hour from 0 to 23")
+            return time(value, 0)
+        if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+            hour, minute = (int(p) for p in value.strip().split(":"))
+            if hour <= 23 and minute <= 59:
+                return time(hour, minute)  # "6:30" as well as "06:30"
+        return value
+
+    @field_validator("emergency_number", "crisis_line", "dv_line", mode="before")
+    @classmethod
+    def _number_as_text(cls, value):
+        """`emergency_number = 112` (no quotes) is the number 112."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("emergency_number")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not PHONE.match(value.strip()):
+            raise ValueError(PHONE_ALLOWED)
+        return value if value is None else value.strip()
+
+    @field_validator("crisis_line", "dv_line")
+    @classmethod
+    def _line(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_line(value)
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        return country_code(value)
+
+    def helplines(self) -> Helplines:
+        """The numbers the safety scripts say: the country's, with any set here instead."""
+        return helplines(self.country, self.emergency_number, self.crisis_line, self.dv_line)
+
+    def night(self, now: datetime) -> bool:
+        """Whether ``now`` falls in the night hours."""
+        start, end, t = self.night_start, self.night_end, now.time().replace(tzinfo=None)
+        if start == end:
+            return False
+        return start <= t < end if start < end else t >= start or t < end
 
 
 class ListenSettings(_Model):
@@ -112,6 +183,11 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP))
 
 
+def state_dir() -> Path:
+    """Where the session keeps its small state files (the pause's return time)."""
+    return Path(platformdirs.user_state_dir(APP))
+
+
 def config_path() -> Path:
     env = os.environ.get("VOICEGUIDE_CONFIG")
     return Path(env).expanduser() if env else config_dir() / "config.toml"
@@ -124,12 +200,11 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix or delete the file") from None
+        raise ConfigError(f"{path}: not valid TOML ({exc}); text, and numbers with spaces or "
+                          "a leading 0, go in quotes") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {loc}: {first['msg']}") from None
+        raise ConfigError(f"{path}: {plain_error(exc, Settings)}") from None

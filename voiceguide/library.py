@@ -6,7 +6,12 @@ A broken built-in file is a bug and fails the load; a broken user file is report
 line naming the file and field, and everything else still loads.
 
 Self-trigger guard: the device will hear itself in the room, so no spoken line (and no
-clause of one) may itself route to an intent.
+clause of one) may itself route to an intent. The one exception is the help line, which
+names cues on purpose, in double quotes ('you can always say "I'm not safe"'); hearing
+drops the device's own words by echo rejection.
+
+What every script must satisfy is checked here (see :func:`check_script` and
+:func:`load_library`); the README's content section lists the rules.
 """
 
 from __future__ import annotations
@@ -35,16 +40,46 @@ SITUATIONS: dict[str, set[str]] = {"safety": {"danger", "self_harm", "general"},
 """The situations each intent's scripts may be written for."""
 
 # Placeholders each script intent may use; anything else is a load error.
+# {crisis_lines} is the older name of {crisis_line}, kept so older scripts still load.
 PLACEHOLDERS: dict[str, set[str]] = {
     "pause": {"return_time", "minutes"},
     "bridge": {"return_time", "minutes"},
     "return": {"minutes"},
-    "safety": {"emergency_number", "crisis_lines", "crisis_line", "dv_line"},
+    "safety": {"emergency_number", "crisis_line", "crisis_lines", "dv_line"},
+}
+NUMBERS = frozenset({"emergency_number", "crisis_line", "crisis_lines", "dv_line"})
+# The numbers each safety situation must name (any one of a set counts).
+SAFETY_NUMBERS: dict[str, list[set[str]]] = {
+    "danger": [{"emergency_number"}, {"dv_line"}],
+    "self_harm": [{"emergency_number"}, {"crisis_line", "crisis_lines"}],
+    "general": [{"emergency_number"}, {"crisis_line", "crisis_lines"}],
 }
 # Lines no script may contain (DOMAIN.md: never keep someone in a room, never "you should").
 FORBIDDEN = ("you should", "stay in the room", "keep talking", "don't leave", "do not leave",
              "stop them from leaving", "stop him from leaving", "stop her from leaving",
-             "talk it out")
+             "talk it out", "talk things out")
+# Wording rules: the device does not listen
+# as a person would, and cannot know what the partner feels; a person at risk of
+# self-harm is never sent to be alone behind a locked door.
+CLAIMS = (
+    (re.compile(r"\bi(?:'m| am) listening\b|\bi hear you\b|\bi understand how you feel\b"),
+     "the device does not listen as a person would"),
+    # "when your partner is back" is a condition, not a claim: only a bare statement counts.
+    (re.compile(r"(?<!when )(?<!once )(?<!if )(?<!until )(?<!while )(?<!after )(?<!before )"
+                r"\byour partner (?:is|isn't|is not|feels|wants|doesn't|does not|will|won't|"
+                r"still|really|just|needs|knows)\b"),
+     "the device cannot know what the partner feels or does"),
+)
+ALONE_BEHIND_A_DOOR = re.compile(r"\block(?:ed|s|able)?\b")
+NO_LOCKED_DOOR_FOR = ("self_harm", "general")
+"""Safety situations whose scripts may not suggest a lock: self-harm, and unclear cues
+(which must suit a person at risk of self-harm too)."""
+
+MIN_VARIANTS = 4
+"""Variants each guidance intent needs (four, so the last two used are never repeated)."""
+MIN_SAFETY_VARIANTS = 2
+"""Safety scripts each situation (danger, self_harm, general) needs."""
+
 SAMPLE_VALUES = {"return_time": "7:30", "minutes": "twenty", "emergency_number": "911",
                  "crisis_lines": "988", "crisis_line": "988", "dv_line": "1 800 799 7233",
                  "score": "five"}
@@ -94,20 +129,50 @@ class Prompts(_Model):
     """The session's own spoken lines (offers, confirmations, help)."""
 
     offer_pause: str
+    """After a bridge or flooded script: start the timer for {return_time}?"""
     offer_again: str
+    offer_bridge: str
+    """After a withdrawing script: words to say before stepping away?"""
     offer_declined: str
+    pause_default: str
+    """A pause asked for without a length ("I need a minute"): the default is used."""
+    pause_short: str
+    """A pause under twenty minutes: the body usually needs about twenty."""
     pause_extended: str
+    pause_resumed: str
+    """After a restart, a pause still running."""
+    pause_missed: str
+    """After a restart, a return time that passed while the device was off."""
     no_pause_running: str
     timer_cancelled: str
+    safety_cancelled: str
+    """After a safety script, when it stopped a running pause."""
     help: str
     distress_question: str
     distress_again: str
     distress_better: str
     crisis_offer: str
+    crisis_line_offer: str
     nothing_to_repeat: str
     breathe_in: str
+    """The first count of an in-breath ("In"); "two, three, four" follow."""
     breathe_hold: str
     breathe_out: str
+    """The first count of an out-breath ("And out")."""
+
+    def placeholders(self, name: str) -> set[str]:
+        return _placeholders(getattr(self, name))
+
+
+PROMPT_PLACEHOLDERS: dict[str, set[str]] = {
+    "offer_pause": {"return_time", "minutes"}, "pause_default": {"minutes"},
+    "pause_short": {"minutes"}, "pause_extended": {"minutes", "return_time"},
+    "pause_resumed": {"return_time"}, "pause_missed": {"return_time"},
+    "crisis_offer": {"emergency_number"}, "crisis_line_offer": {"crisis_line"},
+}
+"""Placeholders each prompt may use; any other prompt takes none."""
+QUOTES_CUES = ("help",)
+"""Prompts that may name a cue in double quotes (hearing drops it as the device's echo)."""
 
 
 def _placeholders(text: str) -> set[str]:
@@ -136,8 +201,14 @@ def _read_toml(path: Path) -> dict:
         raise ScriptError(f"{path}: cannot read ({exc})") from None
 
 
-def self_triggers(text: str, router: Router) -> str | None:
-    """The intent a spoken line (or a clause of it) would trigger, if any."""
+_QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
+
+
+def self_triggers(text: str, router: Router, quoted_ok: bool = False) -> str | None:
+    """The intent a spoken line (or a clause of it) would trigger, if any. With
+    ``quoted_ok``, cues named in double quotes are allowed."""
+    if quoted_ok:
+        text = _QUOTED.sub("", text)
     filled = text.format_map(SAMPLE_VALUES) if _placeholders(text) else text
     pieces = [filled, *re.split(r"[.,;:!?\u2014-]+", filled)]
     for piece in pieces:
@@ -149,6 +220,7 @@ def self_triggers(text: str, router: Router) -> str | None:
 
 
 def check_script(script: Script, path: Path, router: Router) -> None:
+    """Raise :class:`ScriptError` naming the file and field for the first broken rule."""
     allowed = PLACEHOLDERS.get(script.intent, set())
     for i, step in enumerate(script.steps):
         where = f"{path}: steps.{i}.text"
@@ -164,6 +236,7 @@ def check_script(script: Script, path: Path, router: Router) -> None:
         for bad in FORBIDDEN:
             if bad in lowered:
                 raise ScriptError(f"{where}: contains {bad!r}, which no script may say")
+        _check_wording(script, lowered, where)
         trigger = self_triggers(step.text, router)
         if trigger:
             raise ScriptError(f"{where}: self-trigger: {trigger}; reword it")
@@ -174,8 +247,35 @@ def check_script(script: Script, path: Path, router: Router) -> None:
     if script.intent == "safety" and not script.situation:
         raise ScriptError(f"{path}: situation: a safety script must say which situation it is "
                           "for (danger, self_harm or general)")
-    if script.intent == "safety" and "emergency_number" not in script.placeholders():
+    if script.intent == "safety":
+        _check_safety(script, path)
+
+
+def _check_wording(script: Script, lowered: str, where: str) -> None:
+    for pattern, why in CLAIMS:
+        found = pattern.search(lowered)
+        if found:
+            raise ScriptError(f"{where}: says {found.group(0)!r}: {why}; reword it")
+    if script.intent == "safety" and script.situation in NO_LOCKED_DOOR_FOR:
+        found = ALONE_BEHIND_A_DOOR.search(lowered)
+        if found:
+            raise ScriptError(f"{where}: says {found.group(0)!r}: a {script.situation} safety "
+                              "script may not send a person to be alone behind a locked "
+                              "door; suggest being near someone instead")
+
+
+def _check_safety(script: Script, path: Path) -> None:
+    names = script.placeholders()
+    if "emergency_number" not in names:
         raise ScriptError(f"{path}: steps: a safety script must say {{emergency_number}}")
+    for options in SAFETY_NUMBERS.get(script.situation or "", []):
+        if not names & options:
+            wanted = " or ".join(f"{{{o}}}" for o in sorted(options))
+            raise ScriptError(f"{path}: steps: a {script.situation} safety script must say "
+                              f"{wanted}")
+    if all(_placeholders(step.text) & NUMBERS for step in script.steps):
+        raise ScriptError(f"{path}: steps: a safety script needs at least one step without a "
+                          "phone number (discreet mode says only those)")
 
 
 def load_script(path: Path, router: Router) -> Script:
@@ -194,7 +294,16 @@ def load_prompts(path: Path, router: Router) -> Prompts:
     except ValidationError as exc:
         raise ScriptError(f"{path}: {_where(exc)}") from None
     for name, text in prompts.model_dump().items():
-        trigger = self_triggers(text, router)
+        try:
+            names = _placeholders(text)
+        except ValueError as exc:
+            raise ScriptError(f"{path}: {name}: {exc}") from None
+        unknown = names - PROMPT_PLACEHOLDERS.get(name, set())
+        if unknown:
+            raise ScriptError(f"{path}: {name}: placeholder {{{sorted(unknown)[0]}}} is not "
+                              f"allowed here (allowed: "
+                              f"{sorted(PROMPT_PLACEHOLDERS.get(name, ())) or 'none'})")
+        trigger = self_triggers(text, router, quoted_ok=name in QUOTES_CUES)
         if trigger:
             raise ScriptError(f"{path}: {name}: self-trigger: {trigger}; reword it")
     return prompts
@@ -207,13 +316,26 @@ class Library:
     problems: list[str] = field(default_factory=list)
     """One line per user file that could not be loaded."""
 
-    def variants(self, intent: str, bedside: bool = False) -> list[Script]:
+    def variants(self, intent: str, bedside: bool = False,
+                  situation: str | None = None) -> list[Script]:
+        """The scripts for ``intent``, sorted by id: those written for ``situation`` (a
+        safety cue's kind falls back to "general"; None = the plain ones, or all if there
+        are none), preferring night-time ones when ``bedside``."""
         pool = [s for s in self.scripts.values() if s.intent == intent]
+        wanted = situation or DEFAULT_SITUATION.get(intent)
+        for choice in (wanted, DEFAULT_SITUATION.get(intent), None):
+            fitting = [s for s in pool if s.situation == choice]
+            if fitting:
+                pool = fitting
+                break
         preferred = [s for s in pool if s.bedside == bedside]
         return sorted(preferred or pool, key=lambda s: s.id)
 
     def get(self, script_id: str) -> Script | None:
         return self.scripts.get(script_id)
+
+
+DEFAULT_SITUATION = {"safety": "general"}
 
 
 def builtin_dir() -> Path:
@@ -251,9 +373,26 @@ def load_library(user_dir: Path | None = None, router: Router | None = None) -> 
                 if script.id in scripts:
                     log.info("%s overrides built-in script %s", path, script.id)
                 scripts[script.id] = script
+    check_coverage(scripts, base)
+    return Library(scripts, prompts, problems)
+
+
+def check_coverage(scripts: dict[str, Script], base: Path) -> None:
+    """Enough variants for every guidance intent and every safety situation."""
+    daytime = [s for s in scripts.values() if not s.bedside and not s.situation]
     for intent in GUIDANCE:
-        if len([s for s in scripts.values() if s.intent == intent]) < 2:
-            raise ScriptError(f"{base}: intent {intent} needs at least two script variants")
+        if intent == "safety":
+            continue
+        count = len([s for s in daytime if s.intent == intent])
+        if count < MIN_VARIANTS:
+            raise ScriptError(f"{base}: intent {intent} needs at least {MIN_VARIANTS} script "
+                              f"variants (found {count})")
+    for situation in SITUATIONS["safety"]:
+        count = len([s for s in scripts.values()
+                     if s.intent == "safety" and s.situation == situation])
+        need = max(MIN_SAFETY_VARIANTS, 2 if situation == "general" else 0)
+        if count < need:
+            raise ScriptError(f"{base}: safety situation {situation} needs at least {need} "
+                              f"script variants (found {count})")
     if not any(s.intent == "return" for s in scripts.values()):
         raise ScriptError(f"{base}: no 'return' script (spoken when a pause ends)")
-    return Library(scripts, prompts, problems)

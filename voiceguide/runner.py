@@ -17,7 +17,7 @@ import numpy as np
 
 from .clock import Clock, VirtualClock
 from .router import IntentMatch
-from .session import Session, Silence, Speak
+from .session import Session, Show, Silence, Speak
 from .speaker import RenderSpeaker, Speaker
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class Runner:
         self.events: queue.Queue = queue.Queue()
         self.closing = False
         self.on_speak: Callable[[Speak], None] | None = None
+        self.on_show: Callable[[Show], None] | None = None
+        """Where lines meant for the screen only go (discreet safety's numbers)."""
 
     def submit(self, match: IntentMatch) -> None:
         """Thread-safe: hand a cue to the session (stop and safety interrupt speech now)."""
@@ -87,9 +89,12 @@ class Runner:
                     self._sleep(rest)
             elif isinstance(action, Silence):
                 self._sleep(action.seconds)
+            elif isinstance(action, Show):
+                if self.on_show:
+                    self.on_show(action)
             else:
                 if self.closing:
-                    session.offer = None  # nobody is left to answer it
+                    session.drop_offer()  # nobody is left to answer it
                     if not session.pause:
                         return
                 wait = session.next_wakeup(self.clock.now())

@@ -22,7 +22,23 @@ CONTRACTIONS: dict[str, str] = {
     "wont": "will not", "isn't": "is not", "isnt": "is not", "aren't": "are not",
     "wasn't": "was not", "wouldn't": "would not", "couldn't": "could not",
     "shouldn't": "should not", "gonna": "going to", "wanna": "want to",
-    "gotta": "got to", "ok": "okay",
+    "gotta": "got to", "ok": "okay", "okey": "okay", "k": "okay",
+    "he'll": "he will", "she'll": "she will", "they'll": "they will", "you'll": "you will",
+    "it'll": "it will", "he'd": "he would", "she'd": "she would", "they'd": "they would",
+    "you'd": "you would", "they've": "they have", "hasn't": "has not", "haven't": "have not",
+    "hadn't": "had not", "weren't": "were not", "there's": "there is", "here's": "here is",
+    "who's": "who is", "how's": "how is", "ain't": "is not", "y'all": "you all",
+    "kinda": "kind of", "sorta": "sort of", "lemme": "let me", "gimme": "give me",
+    "tryna": "trying to", "outta": "out of", "cuz": "because", "cos": "because",
+    "i'ma": "i am going to", "imma": "i am going to", "idk": "i do not know",
+    "alright": "all right", "everythings": "everything is", "nothings": "nothing is",
+    "somethings": "something is", "he'll've": "he will have",
+}
+
+# Words a recognizer writes for a cue word that sounds the same.
+HOMOPHONES: dict[str, str] = {
+    "brake": "break", "brakes": "breaks", "paws": "pause", "floated": "flooded",
+    "grownd": "ground",
 }
 
 UNITS = {
@@ -42,7 +58,7 @@ NUMBER_WORDS = {v: k for k, v in UNITS.items() if v is not None} | {
 
 _PUNCT = re.compile(r"[^\w\s']+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
-_DIGITS_WITH_UNIT = re.compile(r"^(\d+)(min|mins|m|h|hr|hrs)$")
+_DIGITS_WITH_UNIT = re.compile(r"^(\d+)(min|mins|m|h|hr|hrs|am|pm)$")
 
 
 def tokens(text: str) -> list[str]:
@@ -52,14 +68,27 @@ def tokens(text: str) -> list[str]:
     return [t.strip("'") for t in text.split() if t.strip("'")]
 
 
+# "the cycle's got us", "the part's activated": 's is "is" before these words.
+_IS_BEFORE = {"got", "gotten", "been", "going", "getting", "not", "too", "so", "really",
+              "happening", "back", "on", "here", "starting", "taking", "activated", "in", "up",
+              "loud", "running", "driving", "talking", "a", "the", "just", "all", "over",
+              "triggered", "still", "coming", "leaving", "gone", "out", "off", "like"}
+
+
 def _expand(words: list[str]) -> list[str]:
     out: list[str] = []
-    for w in words:
+    for i, w in enumerate(words):
+        if w.endswith("'s") and w not in CONTRACTIONS and len(w) > 2:
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            out += [w[:-2], "is"] if nxt in _IS_BEFORE else [w[:-2]]
+            continue
         m = _DIGITS_WITH_UNIT.match(w)
         if m:
-            unit = "minutes" if m.group(2).startswith("m") else "hours"
+            unit = {"am": "am", "pm": "pm"}.get(m.group(2))
+            unit = unit or ("minutes" if m.group(2).startswith("m") else "hours")
             out += [m.group(1), unit]
         else:
+            w = HOMOPHONES.get(w, w)
             out += CONTRACTIONS.get(w, w).split()
     return out
 
@@ -103,7 +132,7 @@ def _durations(words: list[str]) -> list[str]:
             if unit == "hours":
                 out[-1] = str(int(out[-1]) * 60)
             out.append("minutes")
-        elif unit and out and out[-1] in ("a", "one") and unit == "minutes":
+        elif unit and out and out[-1] == "one" and unit == "minutes":
             out[-1] = "1"
             out.append("minutes")
         else:

@@ -1,0 +1,265 @@
+"""From raw text to what the templates are matched against: clauses of cleaned words.
+
+Steps, each recorded for ``route --explain``:
+
+1. split on punctuation (Whisper writes it; Vosk and PocketSphinx do not);
+2. normalize each piece (:func:`voiceguide.text.normalize`);
+3. split on a conjunction that starts a new clause ("..., and I need space") and before
+   a new "I"/"we" in run-on text ("i'm flooded i need a break");
+4. per clause: drop repeated words ("i am i am so flooded", "stop stop"), stutter
+   fragments ("fl flooded") and filler words anywhere ("um", "honestly", "like", "just");
+   then, as a further variant, filler words at the edges ("okay", "now", "again").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from ..text import normalize
+
+_PIECES = re.compile(r"[.,;:!?\u2014\u2013\u2026]+|\s-\s|\"")
+_CONJUNCTIONS = {"and", "but", "so", "because", "cause", "then", "plus", "also"}
+_CLAUSE_STARTERS = {
+    "i", "we", "he", "she", "they", "my", "it", "this", "that", "you", "can", "could",
+    "let", "now", "please", "help", "there", "everything", "our", "his", "her", "their",
+}
+# No run-on split after these: "i think i am", "he said i", "scared i will", "so i".
+_NO_SPLIT_AFTER = {
+    "feel", "felt", "feels", "think", "thought", "know", "knew", "say", "said", "says",
+    "that", "like", "if", "when", "because", "as", "so", "and", "but", "or", "what", "how",
+    "why", "where", "wish", "hope", "guess", "mean", "scared", "afraid", "worried",
+    "terrified", "sure", "than", "until", "whether", "before", "after", "while", "since",
+    "swear", "believe", "tell", "told", "realize", "realise", "see", "notice", "wonder",
+    "bet", "suppose", "then", "hear", "heard", "whenever", "once", "frightened", "fear",
+    "feeling", "thinking", "saying", "knowing", "cause", "maybe", "probably", "unless",
+    "should", "could", "would", "can", "will", "do", "did", "does", "am", "was", "were",
+    "is", "are", "not", "to", "me", "ok", "okay", "yes", "yeah", "no", "um", "uh", "well",
+    "oh", "please", "hey", "now", "anyway", "honestly", "just", "really", "who", "which",
+    "example", "instance", "say", "saying", "try", "with",
+}
+_SPLIT_PRONOUNS = {"i", "we"}
+_REAL_SHORT_WORDS = {
+    "i", "a", "we", "he", "me", "my", "no", "so", "to", "in", "on", "at", "it", "is", "us",
+    "be", "do", "go", "or", "an", "as", "of", "up", "by", "if", "am", "oh", "ok",
+}
+_KEEP_LIKE_AFTER = {
+    "would", "feel", "felt", "feels", "feeling", "look", "looks", "looked", "sound",
+    "sounds", "seem", "seems", "something", "i", "you", "we", "they", "do", "not",
+    "it", "more", "much", "anything", "nothing", "kind", "sort", "things",
+}
+
+
+@dataclass(frozen=True)
+class Clause:
+    words: tuple[str, ...]
+    """normalized words of the clause"""
+    cleaned: tuple[str, ...]
+    """repeats, stutters and fillers dropped"""
+    trimmed: tuple[str, ...]
+    """``cleaned`` with edge fillers dropped too"""
+    dropped: tuple[str, ...] = ()
+    """what cleaning removed, for explanations"""
+    filler_only: bool = False
+    """nothing but fillers ("okay", "um", "sorry")"""
+
+    def variants(self, head: bool = True) -> list[tuple[str, ...]]:
+        """Distinct word sequences to match, most literal first; ``head``: also the clause
+        cut before a word that starts a tail ("... before i say something")."""
+        out: list[tuple[str, ...]] = []
+        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed) if head else ()):
+            if w and w not in out:
+                out.append(w)
+        return out
+
+
+# A clause may run on past its cue: "i need to ground myself before i say something".
+_TAIL_STARTERS = {"before", "after", "because", "since", "when", "whenever", "while", "even",
+                  "until", "unless", "though", "although", "cause", "and", "but", "or", "if",
+                  "so", "cuz", "till", "every", "whatever"}
+
+
+_PHRASAL = {"go", "going", "went", "run", "running", "ran", "chase", "chasing", "come",
+            "came", "coming", "look", "looking", "take", "taking", "looked", "chased"}
+
+
+def _head(words: tuple[str, ...]) -> tuple[str, ...]:
+    for i, w in enumerate(words):
+        if i >= 2 and w in _TAIL_STARTERS and not (w == "after" and words[i - 1] in _PHRASAL):
+            return words[:i]
+    return ()
+
+
+@dataclass(frozen=True)
+class Utterance:
+    text: str
+    words: tuple[str, ...]
+    clauses: tuple[Clause, ...]
+    whole: Clause
+    """the whole utterance as one clause"""
+    notes: tuple[str, ...] = field(default=())
+
+    def all_strings(self) -> list[tuple[str, ...]]:
+        """Whole-utterance word sequences for anywhere-searches (safety, slots)."""
+        out: list[tuple[str, ...]] = []
+        for v in (self.words, self.whole.cleaned):
+            if v and v not in out:
+                out.append(v)
+        return out
+
+
+class Cleaner:
+    def __init__(self, anywhere: Iterable[str], leading: Iterable[str],
+                 trailing: Iterable[str]):
+        self.anywhere = _phrases(anywhere)
+        self.leading = _phrases(leading)
+        self.trailing = _phrases(trailing)
+
+    def analyse(self, text: str) -> Utterance:
+        pieces = [normalize(p) for p in _PIECES.split(text)]
+        pieces = [p for p in pieces if p]
+        words = tuple(w for p in pieces for w in p)
+        clauses: list[tuple[str, ...]] = []
+        notes: list[str] = []
+        for piece in pieces:
+            for part in _split_conjunctions(piece):
+                clauses.extend(_split_run_on(part))
+        if len(clauses) > 1:
+            notes.append("clauses: " + " | ".join(" ".join(c) for c in clauses))
+        return Utterance(text=text, words=words,
+                         clauses=tuple(self.clause(c) for c in clauses),
+                         whole=self.clause(words), notes=tuple(notes))
+
+    def clause(self, words: Sequence[str]) -> Clause:
+        dropped: list[str] = []
+        words = _clause_start(list(words))
+        cleaned = _drop_fillers(list(words), self.anywhere, dropped)
+        cleaned = _clause_start(_drop_repeats(cleaned, dropped)) if cleaned else cleaned
+        trimmed = _trim(cleaned, self.leading, self.trailing, dropped)
+        filler_only = not cleaned or not _trim(trimmed, self.leading, self.trailing, [],
+                                               allow_empty=True)
+        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), tuple(dropped),
+                      filler_only)
+
+
+def _phrases(items: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
+    """Filler phrases indexed by first and by last word, longest first."""
+    out = set()
+    for item in items:
+        for variant in _alternatives(item):
+            toks = tuple(normalize(variant))
+            if toks:
+                out.add(toks)
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for toks in sorted(out, key=len, reverse=True):
+        index.setdefault(toks[0], []).append(toks)
+        index.setdefault("$" + toks[-1], []).append(toks)
+    return index
+
+
+def _alternatives(item: str) -> list[str]:
+    from .templates import expand
+    return expand(item) if any(c in item for c in "([") else [item]
+
+
+def _clause_start(words: list[str]) -> list[str]:
+    """Recognizer spellings at the start of a clause: "were in our cycle" is "we are"."""
+    if words[:1] == ["were"] and len(words) > 1 and words[1] not in ("you", "we", "they"):
+        return ["we", "are"] + words[1:]
+    return words
+
+
+def _split_conjunctions(words: list[str]) -> list[list[str]]:
+    out: list[list[str]] = [[]]
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if w in _CONJUNCTIONS and out[-1] and nxt in _CLAUSE_STARTERS:
+            # "and then i ...": the clause starts after every joining word
+            out.append([])
+            continue
+        if w in _CONJUNCTIONS and not out[-1] and len(out) > 1:
+            continue
+        out[-1].append(w)
+    return [c for c in out if c]
+
+
+def _split_run_on(words: list[str]) -> list[tuple[str, ...]]:
+    out: list[list[str]] = [[]]
+    for i, w in enumerate(words):
+        prev = words[i - 1] if i else None
+        if (w in _SPLIT_PRONOUNS and prev is not None and prev not in _NO_SPLIT_AFTER
+                and prev not in _SPLIT_PRONOUNS and len(out[-1]) >= 2
+                and i + 1 < len(words)):
+            out.append([])
+        out[-1].append(w)
+    return [tuple(c) for c in out if c]
+
+
+def _drop_fillers(words: list[str], fillers: dict[str, list[tuple[str, ...]]],
+                  dropped: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "like":
+            if out and out[-1] in _KEEP_LIKE_AFTER:
+                out.append(w)
+            else:
+                dropped.append(w)
+            i += 1
+            continue
+        f = next((f for f in fillers.get(w, ()) if tuple(words[i:i + len(f)]) == f), None)
+        if f:
+            dropped.append(" ".join(f))
+            i += len(f)
+            continue
+        out.append(w)
+        i += 1
+    return out
+
+
+def _drop_repeats(words: list[str], dropped: list[str]) -> list[str]:
+    """'i am i am so flooded' -> 'i am so flooded'; 'fl flooded' -> 'flooded'."""
+    out: list[str] = []
+    for w in words:
+        out.append(w)
+        for n in (4, 3, 2, 1):
+            if len(out) >= 2 * n and out[-n:] == out[-2 * n:-n]:
+                if n == 1 and out[-1].isdigit():
+                    continue  # "5 4 3 2 1" and "2 2" stay
+                dropped.append(" ".join(out[-n:]))
+                del out[-n:]
+                break
+    cleaned: list[str] = []
+    for i, w in enumerate(out):
+        nxt = out[i + 1] if i + 1 < len(out) else ""
+        if (w not in _REAL_SHORT_WORDS and len(w) < len(nxt) and nxt.startswith(w)
+                and len(w) <= 4 and not w.isdigit()):
+            dropped.append(w)
+            continue
+        cleaned.append(w)
+    return cleaned
+
+
+def _trim(words: list[str], leading: dict[str, list[tuple[str, ...]]],
+          trailing: dict[str, list[tuple[str, ...]]], dropped: list[str],
+          allow_empty: bool = False) -> list[str]:
+    w = list(words)
+    keep = 0 if allow_empty else 1
+    changed = True
+    while changed and w:
+        changed = False
+        for f in leading.get(w[0], ()):
+            if len(w) >= len(f) + keep and tuple(w[:len(f)]) == f:
+                dropped.append(" ".join(f))
+                w = w[len(f):]
+                changed = True
+                break
+        for f in trailing.get("$" + w[-1], ()) if w else ():
+            if len(w) >= len(f) + keep and tuple(w[-len(f):]) == f:
+                dropped.append(" ".join(f))
+                w = w[:-len(f)]
+                changed = True
+                break
+    return w

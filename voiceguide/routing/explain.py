@@ -1,0 +1,106 @@
+"""``voiceguide route --explain``: the router's reasons as plain text."""
+
+from __future__ import annotations
+
+from ..intents import INTENTS
+from .clean import Clause, Utterance
+from .router import Explanation, Hit, Router
+
+
+def format_explanation(e: Explanation) -> str:
+    lines = [f"text:       {e.text!r}", f"words:      {' '.join(e.words) or '(none)'}"]
+    for n, c in enumerate(e.clauses, 1):
+        dropped = f"   (dropped: {', '.join(c.dropped)})" if c.dropped else ""
+        lines.append(f"clause {n}:   {' '.join(c.trimmed) or '(fillers only)'}{dropped}")
+    for h in e.hits:
+        lines.append(f"matched:    {h.intent} [{h.where}] {h.text!r}")
+        if h.template:
+            lines.append(f"   by:      {h.template}")
+    for note in e.notes:
+        lines.append(f"note:       {note}")
+    if e.scores:
+        ranked = sorted(e.scores.items(), key=lambda kv: -kv[1])
+        lines.append("scores:     " + ", ".join(f"{k} {v:.2f}" for k, v in ranked))
+    if e.match:
+        slots = " ".join(f"{k}={v}" for k, v in e.match.slots.items())
+        lines.append(f"result:     {e.match.intent} ({e.match.confidence:.2f}) {slots}".rstrip())
+    else:
+        lines.append("result:     none (ordinary talk: nothing is said)")
+    return "\n".join(lines)
+
+
+def why_not(router: Router, utt: Utterance) -> list[str]:
+    """Why nothing matched: negation, third person, or cue words in another sense."""
+    notes = []
+    for n, clause in enumerate(utt.clauses, 1):
+        words = list(clause.trimmed)
+        label = f"clause {n} {' '.join(words)!r}"
+        negators = [w for w in words if w in ("not", "never", "no")]
+        if negators:
+            plain = _without_negation(words)
+            m = router._match_clause(Clause(tuple(plain), tuple(plain), tuple(plain)),
+                                     list(INTENTS[1:]), "", None)
+            if m:
+                notes.append(f"{label}: negation {negators[0]!r}: would be {m[0].value} "
+                             "without it")
+                continue
+        first = _to_first_person(words)
+        if first != words:
+            m = router._match_clause(Clause(tuple(first), tuple(first), tuple(first)),
+                                     list(INTENTS[1:]), "", None)
+            if m:
+                notes.append(f"{label}: third person: would be {m[0].value} if said "
+                             "about oneself")
+                continue
+        seen = [(i.value, k) for i, ks in router._keywords.items() for k in ks
+                if f" {k} " in " " + " ".join(words) + " "]
+        if seen:
+            cues = ", ".join(f"{k!r} ({i})" for i, k in seen[:4])
+            notes.append(f"{label}: cue words {cues} but no template covers the clause "
+                         "(another sense, or extra words)")
+        else:
+            notes.append(f"{label}: no cue words")
+    return notes
+
+
+def cue_word_scores(router: Router, utt: Utterance, hits: list[Hit]) -> dict[str, float]:
+    """1.0 for an intent that matched; else half the share of its cue words seen."""
+    text = " " + " ".join(utt.whole.cleaned) + " "
+    scores: dict[str, float] = {}
+    for intent in INTENTS:
+        if any(h.intent.split(":")[0] == intent.value for h in hits):
+            scores[intent.value] = 1.0
+            continue
+        keys = router._keywords.get(intent, [])
+        seen = sum(1 for k in keys if f" {k} " in text)
+        if seen:
+            scores[intent.value] = round(min(0.5, 0.5 * seen / 2), 2)
+    return scores
+
+
+def _without_negation(words: list[str]) -> list[str]:
+    out = []
+    for w in words:
+        if w in ("not", "never", "no"):
+            if out and out[-1] in ("do", "does", "did") and out[-2:-1] != ["what"]:
+                out.pop()
+            continue
+        out.append(w)
+    return out
+
+
+_THIRD = {"he": "i", "she": "i", "they": "i", "him": "me", "her": "me", "them": "me",
+          "his": "my", "their": "my", "himself": "myself", "herself": "myself",
+          "themselves": "myself"}
+
+
+def _to_first_person(words: list[str]) -> list[str]:
+    out = []
+    for w in words:
+        if w in ("is", "are") and out and out[-1] == "i":
+            out.append("am")
+        elif w in ("has",) and out and out[-1] == "i":
+            out.append("have")
+        else:
+            out.append(_THIRD.get(w, w))
+    return out

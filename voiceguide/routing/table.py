@@ -1,0 +1,172 @@
+"""The cue table: loaded from TOML, validated, and compiled into regular expressions once."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .._compat import tomllib
+from ..errors import CueError
+from ..intents import ANSWERS, CONTROLS, GUIDANCE, INTENTS, Intent
+from .templates import Vocab, compile_template, expand
+
+SAFETY_KINDS = ("self_harm", "danger", "general")
+"""Safety kinds, in the order they win when an utterance says more than one: advice for
+danger from someone may mention a locked room, which is wrong for a person at risk of
+self-harm."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fillers(_Strict):
+    anywhere: list[str] = Field(default_factory=list)
+    leading: list[str] = Field(default_factory=list)
+    trailing: list[str] = Field(default_factory=list)
+
+
+class IntentCues(_Strict):
+    phrases: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+
+class SafetyCues(_Strict):
+    phrases: list[str] = Field(default_factory=list)
+    """canonical safety cues for recognizer grammars (each must route to safety)"""
+    danger: list[str] = Field(default_factory=list)
+    self_harm: list[str] = Field(default_factory=list)
+    general: list[str] = Field(default_factory=list)
+    alone: list[str] = Field(default_factory=list)
+    discreet: list[str] = Field(default_factory=list)
+    macros: dict[str, str] = Field(default_factory=dict)
+
+
+class SlotCues(_Strict):
+    bedside: list[str] = Field(default_factory=list)
+    away: list[str] = Field(default_factory=list)
+
+
+class CueFile(_Strict):
+    fillers: Fillers = Fillers()
+    macros: dict[str, str] = Field(default_factory=dict)
+    safety: SafetyCues = SafetyCues()
+    intents: dict[str, IntentCues] = Field(default_factory=dict)
+    slots: SlotCues = SlotCues()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One template compiled on its own (for explanations)."""
+    intent: str
+    template: str
+    regex: re.Pattern
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Everything the router matches with, compiled once."""
+    whole: dict[Intent, re.Pattern]
+    """intent -> one regex of all its templates (full match against a clause)."""
+    rules: dict[Intent, tuple[str, ...]]
+    """intent -> its templates, for explanations."""
+    canonical: dict[Intent, re.Pattern]
+    """intent -> one regex of its canonical phrases only."""
+    safety: dict[str, re.Pattern]
+    """safety kind -> one regex, searched anywhere in an utterance."""
+    safety_rules: dict[str, tuple[str, ...]]
+    alone: re.Pattern
+    discreet: re.Pattern
+    bedside: re.Pattern
+    away: re.Pattern
+    macros: Mapping[str, str]
+    vocab: Vocab
+
+
+def load_cue_file(text: str, name: str = "cues.toml") -> CueFile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CueError(f"{name}: not valid TOML: {exc}") from None
+    try:
+        return CueFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise CueError(f"{name}: {where}: {err['msg']}") from None
+
+
+def packaged_cue_file() -> CueFile:
+    text = resources.files("voiceguide").joinpath("cues.toml").read_text("utf-8")
+    return load_cue_file(text)
+
+
+_GROUP = re.compile(r"\(\?P<(\w+)>")
+
+
+def _combine(templates: Iterable[str], macros: Mapping[str, str], counter,
+             vocab: Vocab) -> str:
+    parts = []
+    for t in templates:
+        body = compile_template(t, vocab, macros)
+        # Named groups must be unique in one regex: number each copy; the router strips
+        # the number again ("minutes_12" -> "minutes").
+        parts.append(_GROUP.sub(lambda m: f"(?P<{m.group(1)}_{next(counter)}>", body))
+    return "|".join(f"(?:{p})" for p in parts) or r"(?!)"
+
+
+def compile_table(cues: CueFile) -> Compiled:
+    macros = {**cues.macros, **cues.safety.macros}
+    counter = itertools.count()
+    vocab = Vocab()
+    whole: dict[Intent, re.Pattern] = {}
+    canonical: dict[Intent, re.Pattern] = {}
+    rules: dict[Intent, tuple[str, ...]] = {}
+    for name, table in cues.intents.items():
+        if name not in INTENTS or name == "safety":
+            raise CueError(f"unknown intent {name!r} in the cue table")
+        intent = Intent(name)
+        templates = tuple(table.phrases) + tuple(table.patterns)
+        rules[intent] = templates
+        whole[intent] = re.compile(_combine(templates, macros, counter, vocab))
+        if table.phrases:
+            canonical[intent] = re.compile(_combine(table.phrases, macros, counter, vocab))
+
+    def search(templates: Iterable[str]) -> re.Pattern:
+        return re.compile(_combine(templates, macros, counter, vocab))
+
+    safety = {kind: search(getattr(cues.safety, kind)) for kind in SAFETY_KINDS}
+    return Compiled(
+        whole=whole, rules=rules, canonical=canonical, safety=safety,
+        safety_rules={k: tuple(getattr(cues.safety, k)) for k in SAFETY_KINDS},
+        alone=re.compile(_combine(cues.safety.alone, macros, counter, vocab)),
+        discreet=search(cues.safety.discreet), bedside=search(cues.slots.bedside),
+        away=search(cues.slots.away), macros=macros, vocab=vocab)
+
+
+def check_phrases(cues: CueFile) -> dict[Intent, list[str]]:
+    """intent -> its canonical phrases expanded; a phrase claimed by two intents is an error."""
+    owner: dict[str, str] = {}
+    out: dict[Intent, list[str]] = {}
+    tables = [("safety", cues.safety.phrases), *((n, t.phrases) for n, t in cues.intents.items())]
+    for name, phrases in tables:
+        for template in phrases:
+            if "<" in template or "*" in template:
+                raise CueError(f"phrase {template!r} of {name} uses a macro or wildcard; "
+                               "put it under patterns")
+            for phrase in expand(template):
+                other = owner.setdefault(phrase, name)
+                if other != name:
+                    raise CueError(f"phrase {phrase!r} is a cue for both {other} and {name}")
+                out.setdefault(Intent(name), []).append(phrase)
+    return out
+
+
+GUIDANCE_ORDER = tuple(i for i in INTENTS if i in GUIDANCE and i != Intent.SAFETY)
+WHOLE_ONLY = tuple(i for i in INTENTS if i in CONTROLS or i in ANSWERS)
