@@ -112,3 +112,13 @@ def own_room(tmp_path_factory):
     room = _room(tmp_path_factory.mktemp("pulse-own"))
     yield room
     room.kill()
+
+
+@pytest.fixture(scope="session")
+def whisper_engine():
+    """The default English engine, loaded once for the whole run (the built-in tiny.en)."""
+    from voiceguide.config import Settings
+    from voiceguide.hearing.registry import choose_engine
+    from voiceguide.router import default_router
+
+    return choose_engine("whisper", None, Settings(), default_router()).engine

@@ -33,7 +33,7 @@ def error(tmp_path, text: str) -> str:
      "session.pause_minutes must be a whole number from 1 to 1440, not 5000"),
     ("[speech]\nvolume = 3\n", "speech.volume must be a number from 0.05 to 1.0, not 3"),
     ("[listen]\nengine = \"x\"\n",
-     'listen.engine must be one of "auto", "vosk" or "pocketsphinx", not "x"'),
+     'listen.engine must be one of "auto", "whisper", "vosk" or "pocketsphinx", not "x"'),
     ("[session]\ncountry = \"FR\"\n",
      'session.country must be one of US, CA, GB, IE, AU, NZ, EU (or UK), not "FR"'),
     ("[session]\nbedside = \"often\"\n", 'session.bedside must be true or false, not "often"'),

@@ -89,3 +89,59 @@ def test_offline_is_a_clear_message(cli, tmp_path):
     proc = cli("model", "download", "m", "--url", "http://127.0.0.1:9", "--dir", str(dest))
     assert proc.returncode == 1 and "you seem to be offline" in proc.stderr
     assert leftovers(dest) == []
+
+
+def whisper_files(files: dict, name: str = "base.en") -> None:
+    """Serve the built-in tiny.en files where base.en's would be (a real, loadable model)."""
+    from voiceguide.hearing.catalog import CATALOG, embedded_whisper_dir
+
+    info = CATALOG[name]
+    for f in info.files:
+        files[f"/{info.source}/resolve/main/{f}"] = (embedded_whisper_dir() / f).read_bytes()
+
+
+def test_whisper_download_goes_to_the_user_data_dir_and_is_used(cli, server, tmp_path):
+    from speech import synth
+
+    url, files, _ = server
+    whisper_files(files)
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    proc = cli("model", "download", "base.en", "--url", url, env=env, check=0)
+    folder = tmp_path / "data" / "voiceguide" / "models" / "faster-whisper-base.en"
+    assert f"model ready: {folder}" in proc.stdout
+    assert 'listen.whisper_model = "base.en"' in proc.stdout
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "config.json", "model.bin", "tokenizer.json", "vocabulary.txt", "voiceguide-model.json"]
+    assert leftovers(folder.parent) == ["faster-whisper-base.en"]
+    wav = synth(tmp_path, "I'm not safe", "en-us+f2", 140)
+    heard = cli("hear", "--json", "--engine", "whisper", "--model", "base.en", str(wav), env=env,
+                check=0)
+    assert "whisper base.en" in heard.stderr and '"intent": "safety"' in heard.stdout
+    listed = cli("model", "list", env=env, check=0).stdout
+    assert f"whisper base.en: {folder}" in listed
+
+
+def test_whisper_download_cut_short_leaves_nothing(cli, server, tmp_path):
+    url, files, truncate = server
+    whisper_files(files)
+    truncate.add("/Systran/faster-whisper-base.en/resolve/main/model.bin")
+    dest = tmp_path / "models"
+    proc = cli("model", "download", "base.en", "--url", url, "--dir", str(dest))
+    assert proc.returncode == 1 and "download incomplete" in proc.stderr
+    assert leftovers(dest) == []
+
+
+def test_a_whisper_model_not_downloaded_says_how(cli, tmp_path):
+    from speech import synth
+
+    wav = synth(tmp_path, "help me ground", "en-us+f2", 140)
+    proc = cli("hear", "--engine", "whisper", "--model", "small.en", str(wav),
+               env={"XDG_DATA_HOME": str(tmp_path / "empty")})
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert "voiceguide model download small.en" in proc.stderr
+
+
+def test_available_models_are_listed(cli):
+    out = cli("model", "list", "--available", check=0).stdout
+    for name in ("tiny.en", "base.en", "small.en", "vosk-model-small-en-us-0.15"):
+        assert name in out

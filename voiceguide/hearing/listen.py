@@ -1,8 +1,11 @@
 """The main job: microphone -> VAD -> engine -> router -> session -> speaker.
 
-Half-duplex: while the device speaks, and for ``listen.holdoff`` seconds after playback
-really ended, only a bare "stop" (decoded with a stop-only grammar) is acted on, so the
-device never answers its own voice.
+What may count is decided per utterance (:mod:`.pipeline`, modes in :mod:`.engine`):
+"offer" while the session waits for a yes / no, "answers" after a 0-10 question, "cues"
+otherwise; while the device speaks, and for ``listen.holdoff`` seconds after playback
+really ended, "speaking": only a bare stop and safety count, after the device's own
+words are taken out of the transcript (:mod:`.echo`). Safety is passed on at once (the
+runner's ``submit`` stops playback for it).
 """
 
 from __future__ import annotations
@@ -15,9 +18,8 @@ from typing import TYPE_CHECKING
 from .. import portaudio
 from ..errors import VoiceguideError
 from ..service.notify import keep_alive, notify
-from .engines import STOP_PHRASES
-from .models import select_engine
 from .pipeline import Detection, Hearing
+from .registry import choose_engine
 from .source import MicSource
 
 if TYPE_CHECKING:
@@ -49,56 +51,75 @@ def close_output(speaker) -> None:
         player.close()
 
 
+class RunnerSpeech:
+    """The speaker side as hearing needs it (:class:`.echo.SpeakerState`), read from a
+    runner: its speaker's ``busy`` flag and the lines it was asked to say."""
+
+    def __init__(self, runner, keep_seconds: float = 8.0):
+        self._speaker = runner.speaker
+        self._keep = keep_seconds
+        self._lines: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+        previous = runner.on_speak
+
+        def on_speak(action) -> None:
+            with self._lock:
+                now = time.monotonic()
+                self._lines = [(t, x) for t, x in self._lines if now - t < self._keep]
+                self._lines.append((now, action.text))
+            if previous:
+                previous(action)
+
+        runner.on_speak = on_speak
+
+    def speaking(self) -> bool:
+        return bool(getattr(self._speaker, "busy", False))
+
+    def recent_lines(self) -> list[str]:
+        now = time.monotonic()
+        with self._lock:
+            # The line being said may have started long ago: keep the last one always.
+            return [x for i, (t, x) in enumerate(self._lines)
+                    if now - t < self._keep or i == len(self._lines) - 1]
+
+
+def offer_mode(session) -> str:
+    """What the session waits for: a 0-10 answer, a yes / no, or nothing."""
+    offer = session.offer
+    if offer is None:
+        return "cues"
+    return "answers" if offer.kind.startswith("distress") else "offer"
+
+
+
 def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvents") -> None:
     """Listen until Ctrl-C (KeyboardInterrupt, raised once speech has stopped); raises a
     VoiceguideError when hearing cannot go on (e.g. the microphone never came back)."""
     settings = app.settings
     show_words = settings.listen.log_transcripts
-    engine = select_engine(options.engine, options.model, settings, app.router)
+    choice = choose_engine(options.engine, options.model, settings, app.router)
     device = options.device if options.device is not None else settings.listen.device
     runner = app.runner(options.printing, bedside=options.bedside)
     speaker = runner.speaker
-    holdoff = settings.listen.holdoff
-    warmed_up_at = 0.0  # when the warm-up's silence ended: silence has no echo to ignore
-
-    def device_speaking(since: float | None = None) -> bool:
-        if getattr(speaker, "busy", False):
-            return True
-        ended = getattr(speaker, "ended_at", 0.0)
-        if ended <= warmed_up_at:
-            return False
-        return ended > 0 and time.monotonic() - ended < holdoff or (
-            since is not None and ended + holdoff > since)
-
-    def mode() -> str:
-        if device_speaking():
-            return "stop"
-        offer = runner.session.offer
-        return "answers" if offer and offer.kind.startswith("distress") else "cues"
+    speech = RunnerSpeech(runner)
 
     # First: no microphone is the one line to say.
     mic = MicSource(device, reconnect_for=settings.listen.reconnect_for, report=events.status)
     portaudio.on_reinitialize(lambda: close_output(speaker))
     warm_up(speaker, app.library)
-    warmed_up_at = getattr(speaker, "ended_at", 0.0)
-    hearing = Hearing(engine, app.router, end_silence=settings.listen.end_silence, mode=mode,
-                      noise_suppression=settings.listen.noise_suppression)
+    block = mic.block / mic.rate
+    hearing = Hearing(choice.engine, app.router, end_silence=settings.listen.end_silence,
+                      mode=lambda: offer_mode(runner.session),
+                      noise_suppression=settings.listen.noise_suppression, speaker=speech,
+                      holdoff=settings.listen.holdoff, lag=lambda: mic.queue.qsize() * block,
+                      max_lag=settings.listen.max_lag)
     stop = threading.Event()
 
     def handle(d: Detection) -> None:
         log.debug("utterance %.2f-%.2f s decided: %s", d.start, d.end, d.reason)  # no words
-        started = d.ended_at - (d.end - d.start) - hearing.segmenter.end_frames * 0.03
         if d.match is None:
             if show_words and d.transcript.text:
                 events.ignored(d.transcript.text, d.reason)
-            return
-        if device_speaking(since=started) and not (
-                d.match.intent == "stop" and d.transcript.text in STOP_PHRASES):
-            log.debug("not acted on: the device was speaking (busy %s, ended %.2f s before "
-                      "the utterance began)", getattr(speaker, "busy", False),
-                      started - getattr(speaker, "ended_at", 0.0))
-            if show_words:
-                events.ignored(d.transcript.text, "device speaking")
             return
         events.heard(d.match, d.transcript.text if show_words else None)
         runner.submit(d.match)
@@ -119,7 +140,7 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     with mic:
         thread = threading.Thread(target=hear_loop, name="hear", daemon=True)
         thread.start()
-        events.listening(mic.name, engine.description)
+        events.listening(mic.name, choice.line)
         notify("READY=1")
         keep_alive(lambda: mic.alive_at, stop)
         try:
@@ -132,6 +153,9 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
             thread.join(timeout=5)
             if mic.overflows:
                 events.status(f"{mic.overflows} audio blocks were dropped")
+            if hearing.stale_dropped:
+                events.status(f"fell behind; {hearing.stale_dropped:.0f} s of talk were not "
+                              "heard")
     if failed:
         if isinstance(failed[0], VoiceguideError):
             raise failed[0]

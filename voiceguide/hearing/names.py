@@ -1,0 +1,15 @@
+"""Engine and model names, in one place that config, CLI and the registry all read.
+
+Kept free of imports so that the settings module can use it without loading any engine.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ENGINE_NAMES: tuple[str, ...] = ("whisper", "vosk", "pocketsphinx")
+"""Every engine, in the order auto tries them for English."""
+EngineName = Literal["auto", "whisper", "vosk", "pocketsphinx"]
+VoskDecoding = Literal["open", "grammar"]
+EMBEDDED_WHISPER = "tiny.en"
+"""The Whisper model that ships with voiceguide (no download)."""
