@@ -311,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
                         format="%(levelname)s %(name)s: %(message)s" if args.verbose
                         else "voiceguide: %(message)s")
+    # Piper logs every line it speaks, phonemes and all, at debug level: -vv is for
+    # voiceguide's own story, not that.
+    logging.getLogger("piper").setLevel(max(logging.INFO, logging.root.level))
     try:
         if getattr(args, "bare", False):
             return args.func(args)

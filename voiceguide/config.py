@@ -25,6 +25,8 @@ def _device(value):
     """A device is a name or an index; "" (or a blank name) means the system default."""
     if isinstance(value, bool):
         raise ValueError("a device is a name or an index, not true/false")
+    if isinstance(value, float):
+        raise ValueError("a device index is a whole number, an integer such as 2")
     if isinstance(value, str):
         value = value.strip()
         if not value:

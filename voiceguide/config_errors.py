@@ -34,6 +34,11 @@ def plain_error(err: ValidationError, model: type[BaseModel]) -> str:
         key = ".".join(path) or "(file)"
         return f"{key} must be a [{key}] table of settings"
     key = ".".join(path)
+    extra = fields.json_schema_extra
+    if first["type"] == "value_error" and not (isinstance(extra, dict) and "allowed" in extra):
+        # a validator of ours said what is wrong, and the field has no summary of its own
+        reason = str(first["ctx"]["error"]) if "ctx" in first else first["msg"]
+        return f"{key}: {reason}; not {_shown(first.get('input'))}"
     return f"{key} must be {allowed(fields)}, not {_shown(first.get('input'))}"
 
 

@@ -107,7 +107,7 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     mic = MicSource(device, reconnect_for=settings.listen.reconnect_for, report=events.status)
     portaudio.on_reinitialize(lambda: close_output(speaker))
     warm_up(speaker, app.library)
-    block = mic.block / mic.rate
+    block = mic.block_seconds
     hearing = Hearing(choice.engine, app.router, end_silence=settings.listen.end_silence,
                       mode=lambda: offer_mode(runner.session),
                       noise_suppression=settings.listen.noise_suppression, speaker=speech,
