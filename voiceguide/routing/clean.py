@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from ..text import normalize
 
@@ -59,6 +59,11 @@ class Clause:
     """repeats, stutters and fillers dropped"""
     trimmed: tuple[str, ...]
     """``cleaned`` with edge fillers dropped too"""
+    subject: tuple[str, ...] = ()
+    """``trimmed`` with the subject it was said without ("need to breathe" ->
+    "i need to breathe"), or empty"""
+    subject_full: tuple[str, ...] = ()
+    """``cleaned`` with the subject put back (searched for safety), or empty"""
     dropped: tuple[str, ...] = ()
     """what cleaning removed, for explanations"""
     filler_only: bool = False
@@ -68,7 +73,8 @@ class Clause:
         """Distinct word sequences to match, most literal first; ``head``: also the clause
         cut before a word that starts a tail ("... before i say something")."""
         out: list[tuple[str, ...]] = []
-        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed) if head else ()):
+        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed) if head else (),
+                  self.subject, _head(self.subject) if head else ()):
             if w and w not in out:
                 out.append(w)
         return out
@@ -103,7 +109,8 @@ class Utterance:
     def all_strings(self) -> list[tuple[str, ...]]:
         """Whole-utterance word sequences for anywhere-searches (safety, slots)."""
         out: list[tuple[str, ...]] = []
-        for v in (self.words, self.whole.cleaned):
+        for v in (self.words, self.whole.cleaned,
+                  *(c.subject_full for c in self.clauses if c.subject_full)):
             if v and v not in out:
                 out.append(v)
         return out
@@ -111,17 +118,26 @@ class Utterance:
 
 class Cleaner:
     def __init__(self, anywhere: Iterable[str], leading: Iterable[str],
-                 trailing: Iterable[str]):
+                 trailing: Iterable[str], rewrites: Mapping[str, str] | None = None,
+                 subjectless: Mapping[str, Iterable[str]] | None = None):
         self.anywhere = _phrases(anywhere)
         self.leading = _phrases(leading)
         self.trailing = _phrases(trailing)
+        self.rewrites: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for src, dst in sorted((rewrites or {}).items(), key=lambda kv: -len(kv[0].split())):
+            for variant in _alternatives(src):
+                key = tuple(normalize(variant))
+                if key:
+                    self.rewrites.setdefault(key[0], []).append((key, tuple(normalize(dst))))
+        self.subjectless = {name: _phrases(firsts)
+                            for name, firsts in (subjectless or {}).items()}
 
     def analyse(self, text: str) -> Utterance:
-        pieces = [normalize(p) for p in _PIECES.split(text)]
+        notes: list[str] = []
+        pieces = [self._rewrite(normalize(p), notes) for p in _PIECES.split(text)]
         pieces = [p for p in pieces if p]
         words = tuple(w for p in pieces for w in p)
         clauses: list[tuple[str, ...]] = []
-        notes: list[str] = []
         for piece in pieces:
             for part in _split_conjunctions(piece):
                 clauses.extend(_split_run_on(part))
@@ -139,8 +155,37 @@ class Cleaner:
         trimmed = _trim(cleaned, self.leading, self.trailing, dropped)
         filler_only = not cleaned or not _trim(trimmed, self.leading, self.trailing, [],
                                                allow_empty=True)
-        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), tuple(dropped),
-                      filler_only)
+        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), self._subject(trimmed),
+                      self._subject(cleaned), tuple(dropped), filler_only)
+
+    def _rewrite(self, words: list[str], notes: list[str]) -> list[str]:
+        """Word sequences said another way ("u" -> "you", "how i can" -> "how can i")."""
+        if not self.rewrites:
+            return words
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for src, dst in self.rewrites.get(words[i], ()):
+                if tuple(words[i:i + len(src)]) == src:
+                    notes.append(f"read {' '.join(src)!r} as {' '.join(dst)!r}")
+                    out.extend(dst)
+                    i += len(src)
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _subject(self, words: list[str]) -> tuple[str, ...]:
+        """The clause with the subject it was said without, or ()."""
+        if not words:
+            return ()
+        for name, index in self.subjectless.items():
+            for first in index.get(words[0], ()):
+                if tuple(words[:len(first)]) == first and len(words) > len(first) - 1:
+                    prefix = {"i_am": ("i", "am")}.get(name, (name,))
+                    return prefix + tuple(words)
+        return ()
 
 
 def _phrases(items: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:

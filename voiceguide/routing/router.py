@@ -85,7 +85,8 @@ class Router:
                         for i, ps in check_phrases(cues).items()}
         self._c: Compiled = compile_table(cues)
         self._cleaner = Cleaner(cues.fillers.anywhere, cues.fillers.leading,
-                                cues.fillers.trailing)
+                                cues.fillers.trailing, cues.rewrites,
+                                cues.subjectless.model_dump())
         self.fillers = sorted(set(cues.fillers.leading) | set(cues.fillers.trailing))
         self._keywords = {Intent(k): v.keywords for k, v in cues.intents.items() if v.keywords}
 

@@ -53,8 +53,24 @@ class SlotCues(_Strict):
     away: list[str] = Field(default_factory=list)
 
 
+class Subjectless(_Strict):
+    """First words of a clause said without its subject ("need to breathe", "can't think",
+    "going quiet", "head is spinning"): the router also tries the clause with one."""
+    i: list[str] = Field(default_factory=list)
+    """prefix "i": "need ..." -> "i need ..." """
+    i_am: list[str] = Field(default_factory=list)
+    """prefix "i am": "going quiet" -> "i am going quiet" """
+    my: list[str] = Field(default_factory=list)
+    """prefix "my": "head is spinning" -> "my head is spinning" """
+    it: list[str] = Field(default_factory=list)
+    """prefix "it": "is our cycle again" -> "it is our cycle again" """
+
+
 class CueFile(_Strict):
     fillers: Fillers = Fillers()
+    rewrites: dict[str, str] = Field(default_factory=dict)
+    """word sequences said another way ("u" -> "you", "how i can" -> "how can i")"""
+    subjectless: Subjectless = Subjectless()
     macros: dict[str, str] = Field(default_factory=dict)
     safety: SafetyCues = SafetyCues()
     intents: dict[str, IntentCues] = Field(default_factory=dict)
