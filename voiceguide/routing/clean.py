@@ -14,7 +14,7 @@ Steps, each recorded for ``route --explain``:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
 from ..text import normalize
@@ -68,13 +68,15 @@ class Clause:
     """what cleaning removed, for explanations"""
     filler_only: bool = False
     """nothing but fillers ("okay", "um", "sorry")"""
+    is_whole: bool = False
+    """the whole utterance (whole-only templates apply)"""
 
     def variants(self, head: bool = True) -> list[tuple[str, ...]]:
         """Distinct word sequences to match, most literal first; ``head``: also the clause
         cut before a word that starts a tail ("... before i say something")."""
         out: list[tuple[str, ...]] = []
         for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed) if head else (),
-                  self.subject, _head(self.subject) if head else ()):
+                  self.subject, _head(self.subject) if head else (), self.subject_full):
             if w and w not in out:
                 out.append(w)
         return out
@@ -135,7 +137,7 @@ class Cleaner:
     def analyse(self, text: str) -> Utterance:
         notes: list[str] = []
         pieces = [self._rewrite(normalize(p), notes) for p in _PIECES.split(text)]
-        pieces = [p for p in pieces if p]
+        pieces = _merge_broken([p for p in pieces if p])
         words = tuple(w for p in pieces for w in p)
         clauses: list[tuple[str, ...]] = []
         for piece in pieces:
@@ -143,9 +145,10 @@ class Cleaner:
                 clauses.extend(_split_run_on(part))
         if len(clauses) > 1:
             notes.append("clauses: " + " | ".join(" ".join(c) for c in clauses))
+        whole = self.clause(words)
         return Utterance(text=text, words=words,
                          clauses=tuple(self.clause(c) for c in clauses),
-                         whole=self.clause(words), notes=tuple(notes))
+                         whole=replace(whole, is_whole=True), notes=tuple(notes))
 
     def clause(self, words: Sequence[str]) -> Clause:
         dropped: list[str] = []
@@ -186,6 +189,24 @@ class Cleaner:
                     prefix = {"i_am": ("i", "am")}.get(name, (name,))
                     return prefix + tuple(words)
         return ()
+
+
+# A piece ending on one of these was cut by a comma mid-clause ("I, uh, I want to, like,
+# fix it with her"): it joins the next piece.
+_UNFINISHED = {"i", "to", "a", "the", "my", "and", "but", "or", "of",
+               "for", "with", "want", "need", "so", "uh", "um", "like", "just", "an",
+               "very", "really", "too", "feel", "feeling", "can", "could", "would", "will",
+               "we", "at", "in", "on", "about"}
+
+
+def _merge_broken(pieces: list[list[str]]) -> list[list[str]]:
+    out: list[list[str]] = []
+    for p in pieces:
+        if out and out[-1][-1] in _UNFINISHED:
+            out[-1] = out[-1] + p
+        else:
+            out.append(list(p))
+    return out
 
 
 def _phrases(items: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:

@@ -24,7 +24,7 @@ from typing import Iterable, Mapping
 from ..errors import CueError
 from ..intents import GUIDANCE, INTENTS, Intent
 from .clean import Clause, Cleaner, Utterance
-from .table import (GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, Compiled, CueFile, IntentCues,
+from .table import (GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, WITH_REASON, Compiled, CueFile, IntentCues,
                     SafetyCues, check_phrases, compile_table, packaged_cue_file)
 from .templates import compile_template
 from .grammar import spoken_forms
@@ -125,7 +125,8 @@ class Router:
         if safety:
             return safety
         whole = (self._canonical_match(utt.whole, hits)
-                 or self._match_clause(utt.whole, list(GUIDANCE_ORDER), "whole", hits)
+                 or self._match_clause(utt.whole, list(GUIDANCE_ORDER), "whole", hits,
+                                       whole=True)
                  or self._match_clause(utt.whole, list(WHOLE_ONLY), "whole", hits, head=False))
         if whole:
             intent, groups, clause_text = whole
@@ -139,6 +140,8 @@ class Router:
                     found.append(m)
             if not found:
                 found = self._controls_in_every_clause(utt, hits)
+            if not found:
+                found = self._control_with_reason(utt, hits)
         if not found:
             return None
         # The first clause that asks for something wins ("help me calm down, I'm shaking").
@@ -149,20 +152,34 @@ class Router:
         """'okay. stop.' or 'stop, please stop': every clause a control (or only fillers)."""
         found = []
         for n, clause in enumerate(utt.clauses, 1):
-            if clause.filler_only:
-                continue
             m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", hits, head=False)
+            if not m and clause.filler_only:
+                continue
             if not m:
                 return []
             found.append(m)
         return found
 
+    def _control_with_reason(self, utt: Utterance, hits) -> list:
+        """'too loud, the kids are asleep', 'slower please, my English is not so good': a
+        control about the voice or the timer in the first clause, the rest a reason that
+        asks for nothing."""
+        first = self._match_clause(utt.clauses[0], list(WITH_REASON), "clause 1", hits,
+                                   head=False)
+        if not first:
+            return []
+        for clause in utt.clauses[1:]:
+            if self._match_clause(clause, list(INTENTS[1:]), "", None):
+                return []
+        return [first]
+
     def _match_clause(self, clause: Clause, order: list[Intent], where: str,
-                      hits: list[Hit] | None, head: bool = True):
+                      hits: list[Hit] | None, head: bool = True, whole: bool = False):
+        table = self._c.whole if whole or clause.is_whole else self._c.clause
         for variant in clause.variants(head):
             encoded = self._c.vocab.encode(variant)
             for intent in order:
-                rx = self._c.whole.get(intent)
+                rx = table.get(intent)
                 if rx is None:
                     continue
                 m = rx.fullmatch(encoded)
@@ -227,6 +244,12 @@ class Router:
         slots: dict[str, str | bool] = {"safety": kinds[0]}
         if any(self._c.discreet.search(enc) for _, enc in encoded):
             slots["discreet"] = True
+        if kinds[0] == "general" and any(self._c.present.search(enc) for _, enc in encoded):
+            # "help, quietly, he's in the next room": the danger is in the room
+            slots["safety"] = "danger"
+            if hits is not None:
+                hits.append(Hit("safety:danger", "", "the partner is here or can hear",
+                                "anywhere"))
         return IntentMatch(Intent.SAFETY, 1.0, slots)
 
     def _finish(self, intent: Intent, confidence: float, groups: dict, utt: Utterance):
