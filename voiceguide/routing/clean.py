@@ -36,7 +36,7 @@ _NO_SPLIT_AFTER = {
     "feeling", "thinking", "saying", "knowing", "cause", "maybe", "probably", "unless",
     "should", "could", "would", "can", "will", "do", "did", "does", "am", "was", "were",
     "is", "are", "not", "to", "me", "ok", "okay", "yes", "yeah", "no", "um", "uh", "well",
-    "oh", "please", "hey", "now", "anyway", "honestly", "just", "really", "who", "which",
+    "oh", "hey", "now", "you", "anyway", "honestly", "just", "really", "who", "which",
     "example", "instance", "say", "saying", "try", "with",
 }
 _SPLIT_PRONOUNS = {"i", "we"}
@@ -136,7 +136,8 @@ class Cleaner:
 
     def analyse(self, text: str) -> Utterance:
         notes: list[str] = []
-        pieces = [self._rewrite(normalize(p), notes) for p in _PIECES.split(text)]
+        pieces = [self._rewrite(recognizer_spellings(normalize(p)), notes)
+                  for p in _PIECES.split(text)]
         pieces = _merge_broken([p for p in pieces if p])
         words = tuple(w for p in pieces for w in p)
         clauses: list[tuple[str, ...]] = []
@@ -250,16 +251,114 @@ def _split_conjunctions(words: list[str]) -> list[list[str]]:
     return [c for c in out if c]
 
 
+# Run-on text (no punctuation) also starts a new clause before a request or a state said
+# of one's own head: "... my mind won't stop help me settle", "it's too much my head is
+# empty", "we're in our cycle can we stop".
+_STARTS = {
+    "help": {"me", "us"}, "can": {"we", "you"}, "could": {"we", "you"}, "let": {"us"},
+    "please": {"help", "stop"}, "it": {"is"},
+    "my": {"head", "mind", "brain", "heart", "chest", "body", "protector", "nervous"},
+    "what": {"do", "can", "should", "is"}, "how": {"do", "can", "should", "to"},
+    "which": {"part", "one"}, "start": {"it", "the", "a"},
+    "can": {"not"}, "do": {"not"},
+    "he": {"is", "was", "has", "will", "just", "keeps"}, "she": {"is", "was", "has", "will", "just", "keeps"},
+    "they": {"are", "were", "have", "will", "just", "keep"},
+}
+_DETERMINERS = {"my", "his", "her", "their", "our", "the", "a", "your", "an", "this", "that"}
+_SUBJECTS = {"i", "we", "you", "he", "she", "they", "it", "that", "this", "who", "which",
+             "there", "one", "people", "what", "why", "how", "where", "when"}
+
+
 def _split_run_on(words: list[str]) -> list[tuple[str, ...]]:
     out: list[list[str]] = [[]]
     for i, w in enumerate(words):
         prev = words[i - 1] if i else None
+        nxt = words[i + 1] if i + 1 < len(words) else None
         if (w in _SPLIT_PRONOUNS and prev is not None and prev not in _NO_SPLIT_AFTER
                 and prev not in _SPLIT_PRONOUNS and len(out[-1]) >= 2
                 and i + 1 < len(words)):
             out.append([])
+        elif (nxt in _STARTS.get(w, ()) and prev is not None and prev not in _NO_SPLIT_AFTER
+              and prev not in _SUBJECTS and w not in _STARTS.get(prev, ()) and prev != w
+              and not (w in ("can", "do") and i >= 2 and words[i - 2] in _DETERMINERS)
+              and len(out[-1]) >= 2):
+            out.append([])
         out[-1].append(w)
     return [tuple(c) for c in out if c]
+
+
+# Contractions a recognizer writes without the apostrophe, where the bare word is also a
+# word of its own: read as the contraction only before a word that fits.
+_BARE = {"ill": ("i", "will"), "id": ("i", "would"), "hell": ("he", "will"),
+         "shell": ("she", "will"), "hed": ("he", "would"), "shed": ("she", "would"),
+         "well": ("we", "will"), "wed": ("we", "would")}
+_BARE_BEFORE = {
+    "ill": {"be", "try", "come", "go", "do", "call", "text", "take", "wait", "need", "stop",
+            "leave", "just", "never", "not", "hurt", "kill", "die", "say", "get", "walk"},
+    "id": {"rather", "like", "love", "say", "prefer", "give", "be", "never", "really",
+           "just", "better"},
+    "hell": {"do", "be", "hurt", "kill", "leave", "hit", "come", "think", "say", "find",
+             "get", "go", "never", "not", "just", "really", "hear", "see", "know", "feel"},
+    "well": {"be", "come", "talk", "try", "figure", "need", "get", "make", "work"},
+}
+_BARE_BEFORE["shell"] = _BARE_BEFORE["hell"]
+_BARE_BEFORE["hed"] = _BARE_BEFORE["hell"] | {"kill", "hurt", "said", "rather"}
+_BARE_BEFORE["shed"] = _BARE_BEFORE["hell"] - {"be"}
+_BARE_BEFORE["wed"] = _BARE_BEFORE["id"]
+_NO_APOSTROPHE = {
+    "theres": ("there", "is"), "arent": ("are", "not"), "wasnt": ("was", "not"),
+    "werent": ("were", "not"), "couldnt": ("could", "not"), "wouldnt": ("would", "not"),
+    "shouldnt": ("should", "not"), "havent": ("have", "not"), "hasnt": ("has", "not"),
+    "hadnt": ("had", "not"), "whos": ("who", "is"), "theyre": ("they", "are"),
+    "theyve": ("they", "have"), "youve": ("you", "have"), "weve": ("we", "have"),
+    "itll": ("it", "will"), "thatll": ("that", "will"), "aint": ("is", "not"),
+    "hows": ("how", "is"), "wheres": ("where", "is"), "heres": ("here", "is"),
+    "theyll": ("they", "will"), "youll": ("you", "will"), "youd": ("you", "would"),
+}
+# "protectors up", "heads spinning": a lost "'s" before a state.
+_LOST_IS_STEMS = {"protector", "cycle", "pattern", "head", "mind", "brain", "heart", "chest",
+                  "body", "part", "dance", "loop", "one", "thing", "exile", "critic"}
+_LOST_IS_BEFORE = {"up", "got", "spinning", "racing", "blank", "empty", "pounding", "back",
+                   "here", "on", "running", "driving", "taking", "loud", "activated",
+                   "triggered", "going", "not", "gone", "fried", "static", "mush", "done",
+                   "happening", "starting", "in", "out", "online"}
+
+
+# "babe were in our cycle", "i think were okay": "were" is "we're" after these words and
+# before a state (not "they were in", "the kids were fine").
+_WERE_AFTER = {"and", "but", "so", "think", "feel", "like", "now", "oh", "god", "ugh", "hey",
+               "babe", "okay", "um", "uh", "because", "cause", "know", "guess", "seems",
+               "look", "see", "again", "sure", "well", "yeah", "yes", "no", "honestly",
+               "maybe", "right", "me", "tell", "hope", "lord", "bro", "man", "wow", "listen"}
+_WERE_BEFORE = {"in", "on", "stuck", "caught", "doing", "going", "okay", "fine", "back",
+                "both", "not", "spiraling", "spiralling", "looping", "always", "calm",
+                "calmer", "getting", "having", "so", "really", "done", "totally", "all",
+                "at", "fighting", "arguing", "cycling", "trapped", "taking", "about", "ready",
+                "good", "alright", "um", "uh", "just", "still", "falling", "repeating",
+                "talking", "literally", "definitely", "circling", "locked", "okay", "safe"}
+
+
+def recognizer_spellings(words: list[str]) -> list[str]:
+    """Contractions written without their apostrophe ("theres", "id rather", "hell hurt
+    me"), and a lost "'s" ("protectors up" -> "protector is up")."""
+    out: list[str] = []
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w in _NO_APOSTROPHE:
+            out.extend(_NO_APOSTROPHE[w])
+        elif w in _BARE and nxt in _BARE_BEFORE.get(w, ()):
+            if w == "well" and out:
+                out.append(w)  # "as well", "oh well": only at the start
+            else:
+                out.extend(_BARE[w])
+        elif (w == "were" and nxt in _WERE_BEFORE
+              and (not out or out[-1] in _WERE_AFTER)):
+            out.extend(("we", "are"))
+        elif (w.endswith("s") and w[:-1] in _LOST_IS_STEMS and nxt in _LOST_IS_BEFORE):
+            out.extend((w[:-1], "is"))
+        else:
+            out.append(w)
+    return out
 
 
 def _drop_fillers(words: list[str], fillers: dict[str, list[tuple[str, ...]]],

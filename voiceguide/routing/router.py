@@ -143,6 +143,8 @@ class Router:
             if not found:
                 found = self._control_with_reason(utt, hits)
         if not found:
+            found = self._two_controls_run_on(utt, hits)
+        if not found:
             return None
         # The first clause that asks for something wins ("help me calm down, I'm shaking").
         intent, groups, _ = found[0]
@@ -159,6 +161,26 @@ class Router:
                 return []
             found.append(m)
         return found
+
+    def _two_controls_run_on(self, utt: Utterance, hits) -> list:
+        """Recognizer text without punctuation: "okay that's enough stop", "sure let's try
+        it", "once more please repeat": two controls of the same kind (or one and fillers)."""
+        words = utt.whole.cleaned
+        if not 2 <= len(words) <= 10:
+            return []
+        for i in range(1, len(words)):
+            left = self._cleaner.clause(words[:i])
+            right = self._cleaner.clause(words[i:])
+            a = self._match_clause(left, list(WHOLE_ONLY), "", None, head=False)
+            b = self._match_clause(right, list(WHOLE_ONLY), "", None, head=False)
+            if (a and b and a[0] == b[0]) or (a and right.filler_only and not b) or (
+                    b and left.filler_only and not a):
+                m = a or b
+                if hits is not None:
+                    hits.append(Hit(m[0].value, " ".join(m[2]), "",
+                                    f"run-on: {' '.join(words[:i])} | {' '.join(words[i:])}"))
+                return [m]
+        return []
 
     def _control_with_reason(self, utt: Utterance, hits) -> list:
         """'too loud, the kids are asleep', 'slower please, my English is not so good': a
