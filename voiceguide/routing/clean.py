@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
+from ..errors import CueError
 from ..text import normalize
 
 _PIECES = re.compile(r"[.,;:!?\u2014\u2013\u2026]+|\s-\s|\"")
@@ -127,10 +128,15 @@ class Cleaner:
         self.trailing = _phrases(trailing)
         self.rewrites: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for src, dst in sorted((rewrites or {}).items(), key=lambda kv: -len(kv[0].split())):
-            for variant in _alternatives(src):
+            sources = _alternatives(src)
+            # "to (much|fast)" = "too (much|fast)": alternatives pair up in order
+            targets = _alternatives(dst) if "(" in dst else [dst] * len(sources)
+            if len(targets) != len(sources):
+                raise CueError(f"rewrite {src!r} = {dst!r}: alternatives do not pair up")
+            for variant, target in zip(sources, targets):
                 key = tuple(normalize(variant))
                 if key:
-                    self.rewrites.setdefault(key[0], []).append((key, tuple(normalize(dst))))
+                    self.rewrites.setdefault(key[0], []).append((key, tuple(normalize(target))))
         self.subjectless = {name: _phrases(firsts)
                             for name, firsts in (subjectless or {}).items()}
 
@@ -189,6 +195,10 @@ class Cleaner:
                 if tuple(words[:len(first)]) == first and len(words) > len(first) - 1:
                     prefix = {"i_am": ("i", "am")}.get(name, (name,))
                     return prefix + tuple(words)
+        first = words[0]
+        if first.endswith("ing") and len(first) > 5 and first not in _ING_NOUNS:
+            # "lying awake again", "texting him nonstop": a state said without "i am"
+            return ("i", "am") + tuple(words)
         return ()
 
 
@@ -285,6 +295,12 @@ def _split_run_on(words: list[str]) -> list[tuple[str, ...]]:
             out.append([])
         out[-1].append(w)
     return [tuple(c) for c in out if c]
+
+
+_ING_NOUNS = {"nothing", "something", "everything", "anything", "morning", "evening",
+              "during", "wedding", "building", "ceiling", "feeling", "feelings", "meeting",
+              "painting", "clothing", "setting", "ending", "beginning", "according",
+              "including", "pudding", "thanksgiving", "wedding", "spring", "sibling"}
 
 
 # Contractions a recognizer writes without the apostrophe, where the bare word is also a
