@@ -142,7 +142,7 @@ class Cleaner:
 
     def analyse(self, text: str) -> Utterance:
         notes: list[str] = []
-        pieces = [self._rewrite(recognizer_spellings(normalize(p)), notes)
+        pieces = [self._rewrite(recognizer_spellings(normalize(p), notes), notes)
                   for p in _PIECES.split(text)]
         pieces = _merge_broken([p for p in pieces if p])
         words = tuple(w for p in pieces for w in p)
@@ -354,7 +354,7 @@ _WERE_BEFORE = {"in", "on", "stuck", "caught", "doing", "going", "okay", "fine",
                 "talking", "literally", "definitely", "circling", "locked", "okay", "safe"}
 
 
-def recognizer_spellings(words: list[str]) -> list[str]:
+def recognizer_spellings(words: list[str], notes: list[str] | None = None) -> list[str]:
     """Contractions written without their apostrophe ("theres", "id rather", "hell hurt
     me"), and a lost "'s" ("protectors up" -> "protector is up")."""
     out: list[str] = []
@@ -374,6 +374,9 @@ def recognizer_spellings(words: list[str]) -> list[str]:
             out.extend((w[:-1], "is"))
         else:
             out.append(w)
+            continue
+        if notes is not None:
+            notes.append(f"read {w!r} as {' '.join(out[-2:])!r} (recognizer spelling)")
     return out
 
 

@@ -153,13 +153,16 @@ class Router:
     def _controls_in_every_clause(self, utt: Utterance, hits) -> list:
         """'okay. stop.' or 'stop, please stop': every clause a control (or only fillers)."""
         found = []
+        mine: list[Hit] = []
         for n, clause in enumerate(utt.clauses, 1):
-            m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", hits, head=False)
+            m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", mine, head=False)
             if not m and clause.filler_only:
                 continue
             if not m:
                 return []
             found.append(m)
+        if hits is not None:
+            hits.extend(mine)
         return found
 
     def _two_controls_run_on(self, utt: Utterance, hits) -> list:
@@ -193,6 +196,8 @@ class Router:
         for clause in utt.clauses[1:]:
             if self._match_clause(clause, list(INTENTS[1:]), "", None):
                 return []
+        if hits is not None:
+            hits.append(Hit(first[0].value, "", "", "the other clauses: a reason"))
         return [first]
 
     def _match_clause(self, clause: Clause, order: list[Intent], where: str,
