@@ -196,7 +196,7 @@ class Cleaner:
                     prefix = {"i_am": ("i", "am")}.get(name, (name,))
                     return prefix + tuple(words)
         first = words[0]
-        if first.endswith("ing") and len(first) > 5 and first not in _ING_NOUNS:
+        if first.endswith("ing") and len(first) > 4 and first not in _ING_NOUNS:
             # "lying awake again", "texting him nonstop": a state said without "i am"
             return ("i", "am") + tuple(words)
         return ()
@@ -267,7 +267,8 @@ def _split_conjunctions(words: list[str]) -> list[list[str]]:
 _STARTS = {
     "help": {"me", "us"}, "can": {"we", "you"}, "could": {"we", "you"}, "let": {"us"},
     "please": {"help", "stop"}, "it": {"is"},
-    "my": {"head", "mind", "brain", "heart", "chest", "body", "protector", "nervous"},
+    "my": {"head", "mind", "brain", "heart", "chest", "body", "protector", "nervous",
+           "thoughts"},
     "what": {"do", "can", "should", "is"}, "how": {"do", "can", "should", "to"},
     "which": {"part", "one"}, "start": {"it", "the", "a"},
     "can": {"not"}, "do": {"not"},
@@ -300,7 +301,8 @@ def _split_run_on(words: list[str]) -> list[tuple[str, ...]]:
 _ING_NOUNS = {"nothing", "something", "everything", "anything", "morning", "evening",
               "during", "wedding", "building", "ceiling", "feeling", "feelings", "meeting",
               "painting", "clothing", "setting", "ending", "beginning", "according",
-              "including", "pudding", "thanksgiving", "wedding", "spring", "sibling"}
+              "including", "pudding", "thanksgiving", "wedding", "spring", "sibling",
+              "being", "having", "doing", "saying", "nothing"}
 
 
 # Contractions a recognizer writes without the apostrophe, where the bare word is also a
