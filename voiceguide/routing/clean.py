@@ -335,8 +335,8 @@ _NO_APOSTROPHE = {
 }
 # "protectors up", "heads spinning": a lost "'s" before a state.
 _LOST_IS_STEMS = {"protector", "cycle", "pattern", "head", "mind", "brain", "heart", "chest",
-                  "body", "part", "dance", "loop", "one", "thing", "exile", "critic"}
-_LOST_IS_BEFORE = {"up", "got", "spinning", "racing", "blank", "empty", "pounding", "back",
+                  "body", "part", "dance", "loop", "one", "exile", "critic"}
+_LOST_IS_BEFORE = {"just", "so", "really", "totally", "completely", "up", "got", "spinning", "racing", "blank", "empty", "pounding", "back",
                    "here", "on", "running", "driving", "taking", "loud", "activated",
                    "triggered", "going", "not", "gone", "fried", "static", "mush", "done",
                    "happening", "starting", "in", "out", "online"}

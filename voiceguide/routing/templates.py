@@ -31,7 +31,7 @@ SLOTS = ("minutes", "score")
 
 # Words a ``~`` gap may not hold: a negation, or another person or thing as the subject.
 GAP_STOPS = (
-    "not", "never", "no", "nothing", "nobody", "he", "she", "they", "it", "you", "we",
+    "not", "never", "no", "nothing", "nobody", "he", "she", "they", "it", "you", "we", "i",
     "him", "her", "them", "his", "their", "your", "its", "our", "the", "a", "an", "this",
     "that", "these", "those", "is", "are", "someone", "somebody",
     "everyone", "everybody", "people", "if", "when", "whether", "because", "without",
