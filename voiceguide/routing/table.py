@@ -162,7 +162,8 @@ def compile_table(cues: CueFile) -> Compiled:
         whole[intent] = re.compile(_combine(templates + tuple(table.whole_only), macros,
                                             counter, vocab))
         clause[intent] = re.compile(_combine(
-            [t for t in templates if t not in table.whole_only], macros, counter, vocab))
+            [t for t in templates if t not in table.whole_only], macros, counter, vocab)
+        ) if table.whole_only else whole[intent]
         if table.phrases:
             canonical[intent] = re.compile(_combine(table.phrases, macros, counter, vocab))
 
