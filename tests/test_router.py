@@ -486,6 +486,11 @@ def test_round_two_negatives(router, text):
     assert router.route(text) is None, (text, router.route(text))
 
 
+def test_pause_minutes_from_back_in(router):
+    match = router.route("Okay. Taking a break now. Back in 15.")
+    assert match.intent == "pause" and match.slots.get("minutes") == 15, match
+
+
 def test_here_we_go_again_alone_is_the_cycle(router):
     assert router.route("here we go again").intent == "cycle"
     assert router.route("Here we go again.").intent == "cycle"

@@ -31,6 +31,7 @@ from .grammar import spoken_forms
 
 SLOT_RANGES = {"minutes": (1, 24 * 60), "score": (0, 10)}
 _DURATION = re.compile(r"\b(\d+) minutes ")
+_BACK_IN = re.compile(r"\bback in (\d+) ")
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,9 @@ class Router:
             if minutes is None:
                 # "we need a time out, half an hour": the duration in another clause
                 found = _DURATION.findall(" ".join(utt.words) + " ")
+                if not found and intent == Intent.PAUSE:
+                    # "We're taking a break. I'll be back in 20."
+                    found = _BACK_IN.findall(" ".join(utt.words) + " ")
                 minutes = found[0] if len(found) == 1 else None
             if minutes is not None and _slots_in_range({"minutes": minutes}):
                 slots["minutes"] = int(minutes)
