@@ -415,3 +415,93 @@ def test_broken_cue_tables_name_the_problem(text, error):
 ])
 def test_normalize(text, tokens):
     assert normalize(text) == tokens
+
+
+# ---- round two: people's own words, as Whisper and grammar-free recognizers write them ----
+
+@pytest.mark.parametrize("text,intent", [
+    # a clause said without its subject (Whisper writes the fragments)
+    ("Need to breathe.", "grounding"), ("Can't think.", "flooded"), ("Going quiet.", "withdrawing"),
+    ("Want to go after him.", "chasing"), ("Head's spinning.", "flooded"),
+    ("Keep texting her. Can't stop.", "chasing"), ("lying awake again", "grounding"),
+    # a concept in the speaker's own clause, with words around it
+    ("I realise I'm honestly pretty overloaded", "flooded"),
+    ("I notice I'm withdrawing from her", "withdrawing"),
+    ("my chest is so tight", "flooded"), ("my jaw's locked up", "flooded"),
+    ("I'm in full pursuer mode", "chasing"), ("my avoidant part wants to bolt", "withdrawing"),
+    ("my protector part just got activated", "name_part"),
+    ("help me unblend from this angry part", "name_part"),
+    ("is there something for when we keep going around in circles?", "cycle"),
+    ("I keep checking my phone to see if he answered", "chasing"),
+    ("my heart is pounding and I can't get a word out", "flooded"),
+    # non-native English and chat spellings
+    ("How I can ask her for a pause?", "bridge"), ("I am wanting to make up with him", "repair"),
+    ("Please speak little slowly", "slower"), ("More loud please", "louder"),
+    ("can u slow down", "slower"), ("I am not able to think properly", "flooded"),
+    ("We need to make a pause of ten minutes", "pause"),
+    # recognizer text without punctuation or apostrophes
+    ("babe were stuck in our pattern", "cycle"), ("its too much my mind is blank", "flooded"),
+    ("cant sleep my thoughts keep racing", "grounding"), ("okay thats enough stop", "stop"),
+    ("sure lets do it", "yes"), ("im chasin her again", "chasing"),
+    ("its way to much", "flooded"), ("my protectors up help me name it", "name_part"),
+    # a control with its reason; a comma in the middle of a clause
+    ("slower please, I'm still learning English", "slower"), ("louder, the fan is on", "louder"),
+    ("I, um, I want to, like, make it right with him", "repair"),
+    ("Yes, thank you.", "yes"),
+])
+def test_own_words_and_recognizer_text(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("id rather not be alive", "self_harm"), ("hell kill me if i go", "danger"),
+    ("Thinking about hurting myself again.", "self_harm"),
+    ("I keep staring at the pills in the drawer", "self_harm"),
+    ("he's smashing the doors and coming at me", "danger"),
+    ("I need the domestic violence hotline", "danger"), ("I'm living with domestic abuse", "danger"),
+    ("help, quietly, she's in the next room", "danger"),
+    ("quietly i need help shes right here", "danger"),
+])
+def test_safety_in_own_words(router, text, kind):
+    match = router.route(text)
+    assert match is not None and match.intent == "safety", (text, match)
+    assert match.slots["safety"] == kind, (text, match.slots)
+
+
+@pytest.mark.parametrize("text", [
+    # the device naming a line is not a plea
+    "A domestic violence line can help you plan.", "There are domestic violence lines too.",
+    # the gap holds no negation and no other person or thing
+    "I'm not overloaded at all", "I think the server is overloaded", "my basement is flooded",
+    "I'm overwhelmed with invoices", "my mom can't sleep since her operation",
+    "he can't think straight after a night shift", "the kids were in the garden",
+    "well be there at six", "I'm heading out to the shop", "Heading out.", "i am cold",
+    # whole-only cues, and controls that need every clause
+    "here we go again, the dishwasher is leaking", "stop, the bus is here", "next, we need milk",
+    "everything is coming at me at once at work",
+    "I can't leave it in the oven much longer", "help help me find my glasses",
+])
+def test_round_two_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
+
+
+def test_pause_minutes_from_back_in(router):
+    match = router.route("Okay. Taking a break now. Back in 15.")
+    assert match.intent == "pause" and match.slots.get("minutes") == 15, match
+
+
+def test_here_we_go_again_alone_is_the_cycle(router):
+    assert router.route("here we go again").intent == "cycle"
+    assert router.route("Here we go again.").intent == "cycle"
+
+
+def test_explain_names_the_new_evidence(router):
+    text = format_explanation(router.explain("Need to breathe."))
+    assert "also read as: 'i need to breathe'" in text
+    text = format_explanation(router.explain("babe were in our cycle"))
+    assert "recognizer spelling" in text
+    text = format_explanation(router.explain("How I can ask her for a pause?"))
+    assert "read 'how i can' as 'how can i'" in text
+    text = format_explanation(router.explain("I find I'm quite overwhelmed"))
+    assert "result:     flooded" in text

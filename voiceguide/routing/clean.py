@@ -14,9 +14,10 @@ Steps, each recorded for ``route --explain``:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping, Sequence
 
+from ..errors import CueError
 from ..text import normalize
 
 _PIECES = re.compile(r"[.,;:!?\u2014\u2013\u2026]+|\s-\s|\"")
@@ -36,7 +37,7 @@ _NO_SPLIT_AFTER = {
     "feeling", "thinking", "saying", "knowing", "cause", "maybe", "probably", "unless",
     "should", "could", "would", "can", "will", "do", "did", "does", "am", "was", "were",
     "is", "are", "not", "to", "me", "ok", "okay", "yes", "yeah", "no", "um", "uh", "well",
-    "oh", "please", "hey", "now", "anyway", "honestly", "just", "really", "who", "which",
+    "oh", "hey", "now", "you", "anyway", "honestly", "just", "really", "who", "which",
     "example", "instance", "say", "saying", "try", "with",
 }
 _SPLIT_PRONOUNS = {"i", "we"}
@@ -59,16 +60,24 @@ class Clause:
     """repeats, stutters and fillers dropped"""
     trimmed: tuple[str, ...]
     """``cleaned`` with edge fillers dropped too"""
+    subject: tuple[str, ...] = ()
+    """``trimmed`` with the subject it was said without ("need to breathe" ->
+    "i need to breathe"), or empty"""
+    subject_full: tuple[str, ...] = ()
+    """``cleaned`` with the subject put back (searched for safety), or empty"""
     dropped: tuple[str, ...] = ()
     """what cleaning removed, for explanations"""
     filler_only: bool = False
     """nothing but fillers ("okay", "um", "sorry")"""
+    is_whole: bool = False
+    """the whole utterance (whole-only templates apply)"""
 
     def variants(self, head: bool = True) -> list[tuple[str, ...]]:
         """Distinct word sequences to match, most literal first; ``head``: also the clause
         cut before a word that starts a tail ("... before i say something")."""
         out: list[tuple[str, ...]] = []
-        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed) if head else ()):
+        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed) if head else (),
+                  self.subject, _head(self.subject) if head else (), self.subject_full):
             if w and w not in out:
                 out.append(w)
         return out
@@ -103,7 +112,8 @@ class Utterance:
     def all_strings(self) -> list[tuple[str, ...]]:
         """Whole-utterance word sequences for anywhere-searches (safety, slots)."""
         out: list[tuple[str, ...]] = []
-        for v in (self.words, self.whole.cleaned):
+        for v in (self.words, self.whole.cleaned,
+                  *(c.subject_full for c in self.clauses if c.subject_full)):
             if v and v not in out:
                 out.append(v)
         return out
@@ -111,25 +121,41 @@ class Utterance:
 
 class Cleaner:
     def __init__(self, anywhere: Iterable[str], leading: Iterable[str],
-                 trailing: Iterable[str]):
+                 trailing: Iterable[str], rewrites: Mapping[str, str] | None = None,
+                 subjectless: Mapping[str, Iterable[str]] | None = None):
         self.anywhere = _phrases(anywhere)
         self.leading = _phrases(leading)
         self.trailing = _phrases(trailing)
+        self.rewrites: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for src, dst in sorted((rewrites or {}).items(), key=lambda kv: -len(kv[0].split())):
+            sources = _alternatives(src)
+            # "to (much|fast)" = "too (much|fast)": alternatives pair up in order
+            targets = _alternatives(dst) if "(" in dst else [dst] * len(sources)
+            if len(targets) != len(sources):
+                raise CueError(f"rewrite {src!r} = {dst!r}: alternatives do not pair up")
+            for variant, target in zip(sources, targets):
+                key = tuple(normalize(variant))
+                if key:
+                    self.rewrites.setdefault(key[0], []).append((key, tuple(normalize(target))))
+        self.subjectless = {name: _phrases(firsts)
+                            for name, firsts in (subjectless or {}).items()}
 
     def analyse(self, text: str) -> Utterance:
-        pieces = [normalize(p) for p in _PIECES.split(text)]
-        pieces = [p for p in pieces if p]
+        notes: list[str] = []
+        pieces = [self._rewrite(recognizer_spellings(normalize(p), notes), notes)
+                  for p in _PIECES.split(text)]
+        pieces = _merge_broken([p for p in pieces if p])
         words = tuple(w for p in pieces for w in p)
         clauses: list[tuple[str, ...]] = []
-        notes: list[str] = []
         for piece in pieces:
             for part in _split_conjunctions(piece):
                 clauses.extend(_split_run_on(part))
         if len(clauses) > 1:
             notes.append("clauses: " + " | ".join(" ".join(c) for c in clauses))
+        whole = self.clause(words)
         return Utterance(text=text, words=words,
                          clauses=tuple(self.clause(c) for c in clauses),
-                         whole=self.clause(words), notes=tuple(notes))
+                         whole=replace(whole, is_whole=True), notes=tuple(notes))
 
     def clause(self, words: Sequence[str]) -> Clause:
         dropped: list[str] = []
@@ -139,8 +165,59 @@ class Cleaner:
         trimmed = _trim(cleaned, self.leading, self.trailing, dropped)
         filler_only = not cleaned or not _trim(trimmed, self.leading, self.trailing, [],
                                                allow_empty=True)
-        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), tuple(dropped),
-                      filler_only)
+        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), self._subject(trimmed),
+                      self._subject(cleaned), tuple(dropped), filler_only)
+
+    def _rewrite(self, words: list[str], notes: list[str]) -> list[str]:
+        """Word sequences said another way ("u" -> "you", "how i can" -> "how can i")."""
+        if not self.rewrites:
+            return words
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for src, dst in self.rewrites.get(words[i], ()):
+                if tuple(words[i:i + len(src)]) == src:
+                    notes.append(f"read {' '.join(src)!r} as {' '.join(dst)!r}")
+                    out.extend(dst)
+                    i += len(src)
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _subject(self, words: list[str]) -> tuple[str, ...]:
+        """The clause with the subject it was said without, or ()."""
+        if not words:
+            return ()
+        for name, index in self.subjectless.items():
+            for first in index.get(words[0], ()):
+                if tuple(words[:len(first)]) == first and len(words) > len(first) - 1:
+                    prefix = {"i_am": ("i", "am")}.get(name, (name,))
+                    return prefix + tuple(words)
+        first = words[0]
+        if first.endswith("ing") and len(first) > 4 and first not in _ING_NOUNS:
+            # "lying awake again", "texting him nonstop": a state said without "i am"
+            return ("i", "am") + tuple(words)
+        return ()
+
+
+# A piece ending on one of these was cut by a comma mid-clause ("I, uh, I want to, like,
+# fix it with her"): it joins the next piece.
+_UNFINISHED = {"i", "to", "a", "the", "my", "and", "but", "or", "of",
+               "for", "with", "want", "need", "so", "uh", "um", "like", "just", "an",
+               "very", "really", "too", "feel", "feeling", "can", "could", "would", "will",
+               "we", "at", "in", "on", "about"}
+
+
+def _merge_broken(pieces: list[list[str]]) -> list[list[str]]:
+    out: list[list[str]] = []
+    for p in pieces:
+        if out and out[-1][-1] in _UNFINISHED:
+            out[-1] = out[-1] + p
+        else:
+            out.append(list(p))
+    return out
 
 
 def _phrases(items: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
@@ -184,16 +261,125 @@ def _split_conjunctions(words: list[str]) -> list[list[str]]:
     return [c for c in out if c]
 
 
+# Run-on text (no punctuation) also starts a new clause before a request or a state said
+# of one's own head: "... my mind won't stop help me settle", "it's too much my head is
+# empty", "we're in our cycle can we stop".
+_STARTS = {
+    "help": {"me", "us"}, "can": {"we", "you"}, "could": {"we", "you"}, "let": {"us"},
+    "please": {"help", "stop"}, "it": {"is"},
+    "my": {"head", "mind", "brain", "heart", "chest", "body", "protector", "nervous",
+           "thoughts"},
+    "what": {"do", "can", "should", "is"}, "how": {"do", "can", "should", "to"},
+    "which": {"part", "one"}, "start": {"it", "the", "a"},
+    "can": {"not"}, "do": {"not"},
+    "he": {"is", "was", "has", "will", "just", "keeps"}, "she": {"is", "was", "has", "will", "just", "keeps"},
+    "they": {"are", "were", "have", "will", "just", "keep"},
+}
+_DETERMINERS = {"my", "his", "her", "their", "our", "the", "a", "your", "an", "this", "that"}
+_SUBJECTS = {"i", "we", "you", "he", "she", "they", "it", "that", "this", "who", "which",
+             "there", "one", "people", "what", "why", "how", "where", "when"}
+
+
 def _split_run_on(words: list[str]) -> list[tuple[str, ...]]:
     out: list[list[str]] = [[]]
     for i, w in enumerate(words):
         prev = words[i - 1] if i else None
+        nxt = words[i + 1] if i + 1 < len(words) else None
         if (w in _SPLIT_PRONOUNS and prev is not None and prev not in _NO_SPLIT_AFTER
                 and prev not in _SPLIT_PRONOUNS and len(out[-1]) >= 2
                 and i + 1 < len(words)):
             out.append([])
+        elif (nxt in _STARTS.get(w, ()) and prev is not None and prev not in _NO_SPLIT_AFTER
+              and prev not in _SUBJECTS and w not in _STARTS.get(prev, ()) and prev != w
+              and not (w in ("can", "do") and i >= 2 and words[i - 2] in _DETERMINERS)
+              and len(out[-1]) >= 2):
+            out.append([])
         out[-1].append(w)
     return [tuple(c) for c in out if c]
+
+
+_ING_NOUNS = {"nothing", "something", "everything", "anything", "morning", "evening",
+              "during", "wedding", "building", "ceiling", "feeling", "feelings", "meeting",
+              "painting", "clothing", "setting", "ending", "beginning", "according",
+              "including", "pudding", "thanksgiving", "wedding", "spring", "sibling",
+              "being", "having", "doing", "saying", "nothing"}
+
+
+# Contractions a recognizer writes without the apostrophe, where the bare word is also a
+# word of its own: read as the contraction only before a word that fits.
+_BARE = {"ill": ("i", "will"), "id": ("i", "would"), "hell": ("he", "will"),
+         "shell": ("she", "will"), "hed": ("he", "would"), "shed": ("she", "would"),
+         "well": ("we", "will"), "wed": ("we", "would")}
+_BARE_BEFORE = {
+    "ill": {"be", "try", "come", "go", "do", "call", "text", "take", "wait", "need", "stop",
+            "leave", "just", "never", "not", "hurt", "kill", "die", "say", "get", "walk"},
+    "id": {"rather", "like", "love", "say", "prefer", "give", "be", "never", "really",
+           "just", "better"},
+    "hell": {"do", "be", "hurt", "kill", "leave", "hit", "come", "think", "say", "find",
+             "get", "go", "never", "not", "just", "really", "hear", "see", "know", "feel"},
+    "well": {"be", "come", "talk", "try", "figure", "need", "get", "make", "work"},
+}
+_BARE_BEFORE["shell"] = _BARE_BEFORE["hell"]
+_BARE_BEFORE["hed"] = _BARE_BEFORE["hell"] | {"kill", "hurt", "said", "rather"}
+_BARE_BEFORE["shed"] = _BARE_BEFORE["hell"] - {"be"}
+_BARE_BEFORE["wed"] = _BARE_BEFORE["id"]
+_NO_APOSTROPHE = {
+    "theres": ("there", "is"), "arent": ("are", "not"), "wasnt": ("was", "not"),
+    "werent": ("were", "not"), "couldnt": ("could", "not"), "wouldnt": ("would", "not"),
+    "shouldnt": ("should", "not"), "havent": ("have", "not"), "hasnt": ("has", "not"),
+    "hadnt": ("had", "not"), "whos": ("who", "is"), "theyre": ("they", "are"),
+    "theyve": ("they", "have"), "youve": ("you", "have"), "weve": ("we", "have"),
+    "itll": ("it", "will"), "thatll": ("that", "will"), "aint": ("is", "not"),
+    "hows": ("how", "is"), "wheres": ("where", "is"), "heres": ("here", "is"),
+    "theyll": ("they", "will"), "youll": ("you", "will"), "youd": ("you", "would"),
+}
+# "protectors up", "heads spinning": a lost "'s" before a state.
+_LOST_IS_STEMS = {"protector", "cycle", "pattern", "head", "mind", "brain", "heart", "chest",
+                  "body", "part", "dance", "loop", "one", "exile", "critic"}
+_LOST_IS_BEFORE = {"just", "so", "really", "totally", "completely", "up", "got", "spinning", "racing", "blank", "empty", "pounding", "back",
+                   "here", "on", "running", "driving", "taking", "loud", "activated",
+                   "triggered", "going", "not", "gone", "fried", "static", "mush", "done",
+                   "happening", "starting", "in", "out", "online"}
+
+
+# "babe were in our cycle", "i think were okay": "were" is "we're" after these words and
+# before a state (not "they were in", "the kids were fine").
+_WERE_AFTER = {"and", "but", "so", "think", "feel", "like", "now", "oh", "god", "ugh", "hey",
+               "babe", "okay", "um", "uh", "because", "cause", "know", "guess", "seems",
+               "look", "see", "again", "sure", "well", "yeah", "yes", "no", "honestly",
+               "maybe", "right", "me", "tell", "hope", "lord", "bro", "man", "wow", "listen"}
+_WERE_BEFORE = {"in", "on", "stuck", "caught", "doing", "going", "okay", "fine", "back",
+                "both", "not", "spiraling", "spiralling", "looping", "always", "calm",
+                "calmer", "getting", "having", "so", "really", "done", "totally", "all",
+                "at", "fighting", "arguing", "cycling", "trapped", "taking", "about", "ready",
+                "good", "alright", "um", "uh", "just", "still", "falling", "repeating",
+                "talking", "literally", "definitely", "circling", "locked", "okay", "safe"}
+
+
+def recognizer_spellings(words: list[str], notes: list[str] | None = None) -> list[str]:
+    """Contractions written without their apostrophe ("theres", "id rather", "hell hurt
+    me"), and a lost "'s" ("protectors up" -> "protector is up")."""
+    out: list[str] = []
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w in _NO_APOSTROPHE:
+            out.extend(_NO_APOSTROPHE[w])
+        elif w in _BARE and nxt in _BARE_BEFORE.get(w, ()):
+            if w == "well" and out:
+                out.append(w)  # "as well", "oh well": only at the start
+            else:
+                out.extend(_BARE[w])
+        elif (w == "were" and nxt in _WERE_BEFORE
+              and (not out or out[-1] in _WERE_AFTER)):
+            out.extend(("we", "are"))
+        elif (w.endswith("s") and w[:-1] in _LOST_IS_STEMS and nxt in _LOST_IS_BEFORE):
+            out.extend((w[:-1], "is"))
+        else:
+            out.append(w)
+            continue
+        if notes is not None:
+            notes.append(f"read {w!r} as {' '.join(out[-2:])!r} (recognizer spelling)")
+    return out
 
 
 def _drop_fillers(words: list[str], fillers: dict[str, list[tuple[str, ...]]],

@@ -12,6 +12,9 @@ def format_explanation(e: Explanation) -> str:
     for n, c in enumerate(e.clauses, 1):
         dropped = f"   (dropped: {', '.join(c.dropped)})" if c.dropped else ""
         lines.append(f"clause {n}:   {' '.join(c.trimmed) or '(fillers only)'}{dropped}")
+        if c.subject or c.subject_full:
+            lines.append(f"   said without a subject, also read as: "
+                         f"{' '.join(c.subject or c.subject_full)!r}")
     for h in e.hits:
         lines.append(f"matched:    {h.intent} [{h.where}] {h.text!r}")
         if h.template:

@@ -24,13 +24,14 @@ from typing import Iterable, Mapping
 from ..errors import CueError
 from ..intents import GUIDANCE, INTENTS, Intent
 from .clean import Clause, Cleaner, Utterance
-from .table import (GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, Compiled, CueFile, IntentCues,
+from .table import (GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, WITH_REASON, Compiled, CueFile, IntentCues,
                     SafetyCues, check_phrases, compile_table, packaged_cue_file)
 from .templates import compile_template
 from .grammar import spoken_forms
 
 SLOT_RANGES = {"minutes": (1, 24 * 60), "score": (0, 10)}
 _DURATION = re.compile(r"\b(\d+) minutes ")
+_BACK_IN = re.compile(r"\bback in (\d+) ")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ class Router:
                         for i, ps in check_phrases(cues).items()}
         self._c: Compiled = compile_table(cues)
         self._cleaner = Cleaner(cues.fillers.anywhere, cues.fillers.leading,
-                                cues.fillers.trailing)
+                                cues.fillers.trailing, cues.rewrites,
+                                cues.subjectless.model_dump())
         self.fillers = sorted(set(cues.fillers.leading) | set(cues.fillers.trailing))
         self._keywords = {Intent(k): v.keywords for k, v in cues.intents.items() if v.keywords}
 
@@ -124,7 +126,8 @@ class Router:
         if safety:
             return safety
         whole = (self._canonical_match(utt.whole, hits)
-                 or self._match_clause(utt.whole, list(GUIDANCE_ORDER), "whole", hits)
+                 or self._match_clause(utt.whole, list(GUIDANCE_ORDER), "whole", hits,
+                                       whole=True)
                  or self._match_clause(utt.whole, list(WHOLE_ONLY), "whole", hits, head=False))
         if whole:
             intent, groups, clause_text = whole
@@ -138,6 +141,10 @@ class Router:
                     found.append(m)
             if not found:
                 found = self._controls_in_every_clause(utt, hits)
+            if not found:
+                found = self._control_with_reason(utt, hits)
+        if not found:
+            found = self._two_controls_run_on(utt, hits)
         if not found:
             return None
         # The first clause that asks for something wins ("help me calm down, I'm shaking").
@@ -147,21 +154,60 @@ class Router:
     def _controls_in_every_clause(self, utt: Utterance, hits) -> list:
         """'okay. stop.' or 'stop, please stop': every clause a control (or only fillers)."""
         found = []
+        mine: list[Hit] = []
         for n, clause in enumerate(utt.clauses, 1):
-            if clause.filler_only:
+            m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", mine, head=False)
+            if not m and clause.filler_only:
                 continue
-            m = self._match_clause(clause, list(WHOLE_ONLY), f"clause {n}", hits, head=False)
             if not m:
                 return []
             found.append(m)
+        if hits is not None:
+            hits.extend(mine)
         return found
 
+    def _two_controls_run_on(self, utt: Utterance, hits) -> list:
+        """Recognizer text without punctuation: "okay that's enough stop", "sure let's try
+        it", "once more please repeat": two controls of the same kind (or one and fillers)."""
+        words = utt.whole.cleaned
+        if not 2 <= len(words) <= 10:
+            return []
+        for i in range(1, len(words)):
+            left = self._cleaner.clause(words[:i])
+            right = self._cleaner.clause(words[i:])
+            a = self._match_clause(left, list(WHOLE_ONLY), "", None, head=False)
+            b = self._match_clause(right, list(WHOLE_ONLY), "", None, head=False)
+            if (a and b and a[0] == b[0]) or (a and right.filler_only and not b) or (
+                    b and left.filler_only and not a):
+                m = a or b
+                if hits is not None:
+                    hits.append(Hit(m[0].value, " ".join(m[2]), "",
+                                    f"run-on: {' '.join(words[:i])} | {' '.join(words[i:])}"))
+                return [m]
+        return []
+
+    def _control_with_reason(self, utt: Utterance, hits) -> list:
+        """'too loud, the kids are asleep', 'slower please, my English is not so good': a
+        control about the voice or the timer in the first clause, the rest a reason that
+        asks for nothing."""
+        first = self._match_clause(utt.clauses[0], list(WITH_REASON), "clause 1", hits,
+                                   head=False)
+        if not first:
+            return []
+        for clause in utt.clauses[1:]:
+            if self._match_clause(clause, list(INTENTS[1:]), "", None):
+                return []
+        if hits is not None:
+            hits.append(Hit(first[0].value, "", "", "the other clauses: a reason"))
+        return [first]
+
     def _match_clause(self, clause: Clause, order: list[Intent], where: str,
-                      hits: list[Hit] | None, head: bool = True):
+                      hits: list[Hit] | None, head: bool = True, whole: bool = False):
+        table = self._c.whole if whole or clause.is_whole else self._c.clause
         for variant in clause.variants(head):
             encoded = self._c.vocab.encode(variant)
             for intent in order:
-                rx = self._c.whole.get(intent)
+                rx = table.get(intent)
                 if rx is None:
                     continue
                 m = rx.fullmatch(encoded)
@@ -226,6 +272,12 @@ class Router:
         slots: dict[str, str | bool] = {"safety": kinds[0]}
         if any(self._c.discreet.search(enc) for _, enc in encoded):
             slots["discreet"] = True
+        if kinds[0] == "general" and any(self._c.present.search(enc) for _, enc in encoded):
+            # "help, quietly, he's in the next room": the danger is in the room
+            slots["safety"] = "danger"
+            if hits is not None:
+                hits.append(Hit("safety:danger", "", "the partner is here or can hear",
+                                "anywhere"))
         return IntentMatch(Intent.SAFETY, 1.0, slots)
 
     def _finish(self, intent: Intent, confidence: float, groups: dict, utt: Utterance):
@@ -235,6 +287,9 @@ class Router:
             if minutes is None:
                 # "we need a time out, half an hour": the duration in another clause
                 found = _DURATION.findall(" ".join(utt.words) + " ")
+                if not found and intent == Intent.PAUSE:
+                    # "We're taking a break. I'll be back in 20."
+                    found = _BACK_IN.findall(" ".join(utt.words) + " ")
                 minutes = found[0] if len(found) == 1 else None
             if minutes is not None and _slots_in_range({"minutes": minutes}):
                 slots["minutes"] = int(minutes)

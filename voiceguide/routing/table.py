@@ -35,6 +35,9 @@ class IntentCues(_Strict):
     phrases: list[str] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    whole_only: list[str] = Field(default_factory=list)
+    """templates that count only as the whole utterance, never as one clause of it
+    ("here we go again" is a cue; "here we go again, the printer's jammed" is not)"""
 
 
 class SafetyCues(_Strict):
@@ -45,6 +48,8 @@ class SafetyCues(_Strict):
     general: list[str] = Field(default_factory=list)
     alone: list[str] = Field(default_factory=list)
     discreet: list[str] = Field(default_factory=list)
+    present: list[str] = Field(default_factory=list)
+    """the partner is here or can hear: an unclear plea ("help, quietly") is danger"""
     macros: dict[str, str] = Field(default_factory=dict)
 
 
@@ -53,8 +58,24 @@ class SlotCues(_Strict):
     away: list[str] = Field(default_factory=list)
 
 
+class Subjectless(_Strict):
+    """First words of a clause said without its subject ("need to breathe", "can't think",
+    "going quiet", "head is spinning"): the router also tries the clause with one."""
+    i: list[str] = Field(default_factory=list)
+    """prefix "i": "need ..." -> "i need ..." """
+    i_am: list[str] = Field(default_factory=list)
+    """prefix "i am": "going quiet" -> "i am going quiet" """
+    my: list[str] = Field(default_factory=list)
+    """prefix "my": "head is spinning" -> "my head is spinning" """
+    it: list[str] = Field(default_factory=list)
+    """prefix "it": "is our cycle again" -> "it is our cycle again" """
+
+
 class CueFile(_Strict):
     fillers: Fillers = Fillers()
+    rewrites: dict[str, str] = Field(default_factory=dict)
+    """word sequences said another way ("u" -> "you", "how i can" -> "how can i")"""
+    subjectless: Subjectless = Subjectless()
     macros: dict[str, str] = Field(default_factory=dict)
     safety: SafetyCues = SafetyCues()
     intents: dict[str, IntentCues] = Field(default_factory=dict)
@@ -73,7 +94,9 @@ class Rule:
 class Compiled:
     """Everything the router matches with, compiled once."""
     whole: dict[Intent, re.Pattern]
-    """intent -> one regex of all its templates (full match against a clause)."""
+    """intent -> one regex of all its templates (full match against the utterance)."""
+    clause: dict[Intent, re.Pattern]
+    """the same without the intent's whole-only templates (full match against a clause)."""
     rules: dict[Intent, tuple[str, ...]]
     """intent -> its templates, for explanations."""
     canonical: dict[Intent, re.Pattern]
@@ -83,6 +106,7 @@ class Compiled:
     safety_rules: dict[str, tuple[str, ...]]
     alone: re.Pattern
     discreet: re.Pattern
+    present: re.Pattern
     bedside: re.Pattern
     away: re.Pattern
     macros: Mapping[str, str]
@@ -126,6 +150,7 @@ def compile_table(cues: CueFile) -> Compiled:
     counter = itertools.count()
     vocab = Vocab()
     whole: dict[Intent, re.Pattern] = {}
+    clause: dict[Intent, re.Pattern] = {}
     canonical: dict[Intent, re.Pattern] = {}
     rules: dict[Intent, tuple[str, ...]] = {}
     for name, table in cues.intents.items():
@@ -133,8 +158,12 @@ def compile_table(cues: CueFile) -> Compiled:
             raise CueError(f"unknown intent {name!r} in the cue table")
         intent = Intent(name)
         templates = tuple(table.phrases) + tuple(table.patterns)
-        rules[intent] = templates
-        whole[intent] = re.compile(_combine(templates, macros, counter, vocab))
+        rules[intent] = templates + tuple(t for t in table.whole_only if t not in templates)
+        whole[intent] = re.compile(_combine(templates + tuple(table.whole_only), macros,
+                                            counter, vocab))
+        clause[intent] = re.compile(_combine(
+            [t for t in templates if t not in table.whole_only], macros, counter, vocab)
+        ) if table.whole_only else whole[intent]
         if table.phrases:
             canonical[intent] = re.compile(_combine(table.phrases, macros, counter, vocab))
 
@@ -143,10 +172,10 @@ def compile_table(cues: CueFile) -> Compiled:
 
     safety = {kind: search(getattr(cues.safety, kind)) for kind in SAFETY_KINDS}
     return Compiled(
-        whole=whole, rules=rules, canonical=canonical, safety=safety,
+        whole=whole, clause=clause, rules=rules, canonical=canonical, safety=safety,
         safety_rules={k: tuple(getattr(cues.safety, k)) for k in SAFETY_KINDS},
         alone=re.compile(_combine(cues.safety.alone, macros, counter, vocab)),
-        discreet=search(cues.safety.discreet), bedside=search(cues.slots.bedside),
+        discreet=search(cues.safety.discreet), present=search(cues.safety.present), bedside=search(cues.slots.bedside),
         away=search(cues.slots.away), macros=macros, vocab=vocab)
 
 
@@ -170,3 +199,5 @@ def check_phrases(cues: CueFile) -> dict[Intent, list[str]]:
 
 GUIDANCE_ORDER = tuple(i for i in INTENTS if i in GUIDANCE and i != Intent.SAFETY)
 WHOLE_ONLY = tuple(i for i in INTENTS if i in CONTROLS or i in ANSWERS)
+WITH_REASON = (Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER, Intent.REPEAT)
+"""Controls that may come with a reason in another clause ("too loud, the baby's asleep")."""

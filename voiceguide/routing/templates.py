@@ -8,6 +8,10 @@ Syntax (shared with the recognizer phrase lists):
   so a template says "{minutes} minutes"; "take {minutes}" is "take five");
   ``{score}`` a number 0..10;
 * ``*`` any one word, ``**`` any number of words (as few as possible);
+* ``~`` up to six words of the speaker's own clause: none of them a negation, another
+  person or thing (he, she, it, you, the, his, ...) or "is"/"are", so "i ~ overwhelmed"
+  takes "i find i am quite overwhelmed" but not "i am not overwhelmed" or "i think the
+  dog is overwhelmed" (a concept said in the first person);
 * ``!(a|b)`` not followed by a or b ("push me !(to)": not "pushing me to talk").
 
 :func:`expand` lists every string a macro-free template stands for (for grammars);
@@ -24,6 +28,17 @@ from typing import Mapping
 from ..errors import CueError
 
 SLOTS = ("minutes", "score")
+
+# Words a ``~`` gap may not hold: a negation, or another person or thing as the subject.
+GAP_STOPS = (
+    "not", "never", "no", "nothing", "nobody", "he", "she", "they", "it", "you", "we", "i",
+    "him", "her", "them", "his", "their", "your", "its", "our", "the", "a", "an", "this",
+    "that", "these", "those", "is", "are", "someone", "somebody",
+    "everyone", "everybody", "people", "if", "when", "whether", "because", "without",
+    "partner", "husband", "wife", "boyfriend", "girlfriend", "kids", "son", "daughter",
+    "mom", "dad", "mother", "father", "friend", "boss", "dog", "cat", "sister", "brother",
+    "stop", "stopped", "quit", "used", "less", "still",
+)
 
 
 class Vocab:
@@ -58,7 +73,7 @@ class Vocab:
 
     def __len__(self) -> int:
         return len(self._char)
-_TOKEN = re.compile(r"\s*(\(|\)|\[|\]|\||!\(|<\w+>|\{\w+\}|\*\*|\*|[^\s()\[\]|<>{}*!]+)")
+_TOKEN = re.compile(r"\s*(\(|\)|\[|\]|\||!\(|<\w+>|\{\w+\}|\*\*|\*|~|[^\s()\[\]|<>{}*!~]+)")
 _LITERAL = re.compile(r"^[a-z0-9']+$")
 
 
@@ -97,7 +112,7 @@ def expand(template: str) -> list[str]:
 
 def template_words(template: str) -> set[str]:
     """The literal words a template uses (macros, slots and brackets left out)."""
-    return {t for t in _lex(template) if t[0] not in "()[]|<{*!"}
+    return {t for t in _lex(template) if t[0] not in "()[]|<{*!~"}
 
 
 @lru_cache(maxsize=None)
@@ -168,6 +183,9 @@ def compile_template(template: str, vocab: Vocab, macros: Mapping[str, str] | No
                 alternatives[-1] += f"(?P<{name}>{Vocab.NUMBER})"
             elif t == "**":
                 alternatives[-1] += ".*?"
+            elif t == "~":
+                stops = "".join(sorted({vocab.char(w) for w in GAP_STOPS}))
+                alternatives[-1] += f"[^{stops}]{{0,6}}?"
             elif t == "*":
                 alternatives[-1] += "."
             elif not _LITERAL.match(t):
