@@ -252,3 +252,17 @@ def test_variants_by_situation_fall_back_to_general():
     assert {s.situation for s in lib.variants("chasing", situation="away")} == {"away"}
     plain = load_library()
     assert {s.situation for s in plain.variants("safety", situation="self_harm")} == {"self_harm"}
+
+
+def test_every_countrys_helplines_said_by_the_device_trigger_nothing():
+    """The safety scripts speak these names aloud; heard back, they must not be a plea."""
+    from voiceguide.helplines import COUNTRIES
+    from voiceguide.library import self_triggers
+    from voiceguide.router import default_router
+
+    router = default_router()
+    for code, lines in COUNTRIES.items():
+        for line in (lines.emergency, lines.crisis, lines.dv):
+            if line is not None:
+                for text in (f"Call {line.said}.", f"You can call {line.said}, any time."):
+                    assert self_triggers(text, router) is None, (code, text)

@@ -85,6 +85,23 @@ SAMPLE_VALUES = {"return_time": "7:30", "minutes": "twenty", "emergency_number":
                  "score": "five"}
 
 
+def _sample_fillings() -> list[dict[str, str]]:
+    """The values a step's placeholders may take when it is spoken: the samples above and
+    every country's built-in helplines, names included (a line such as "the National
+    Domestic Violence Hotline" must not sound like a plea when the device says it)."""
+    from .helplines import COUNTRIES
+
+    fillings = [SAMPLE_VALUES]
+    for lines in COUNTRIES.values():
+        values = dict(SAMPLE_VALUES, emergency_number=lines.emergency.said)
+        for key, line in (("crisis_line", lines.crisis), ("crisis_lines", lines.crisis),
+                          ("dv_line", lines.dv)):
+            if line is not None:
+                values[key] = line.said
+        fillings.append(values)
+    return fillings
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -209,13 +226,15 @@ def self_triggers(text: str, router: Router, quoted_ok: bool = False) -> str | N
     ``quoted_ok``, cues named in double quotes are allowed."""
     if quoted_ok:
         text = _QUOTED.sub("", text)
-    filled = text.format_map(SAMPLE_VALUES) if _placeholders(text) else text
-    pieces = [filled, *re.split(r"[.,;:!?\u2014-]+", filled)]
-    for piece in pieces:
-        if piece.strip():
-            match = router.route(piece)
-            if match:
-                return f"{piece.strip()!r} would trigger {match.intent}"
+    texts = ([text.format_map(values) for values in _sample_fillings()]
+             if _placeholders(text) else [text])
+    for filled in dict.fromkeys(texts):
+        pieces = [filled, *re.split(r"[.,;:!?\u2014-]+", filled)]
+        for piece in pieces:
+            if piece.strip():
+                match = router.route(piece)
+                if match:
+                    return f"{piece.strip()!r} would trigger {match.intent}"
     return None
 
 
