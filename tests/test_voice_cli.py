@@ -104,7 +104,7 @@ def test_voice_prepare_renders_every_fixed_line_once(cli, homes, tmp_path):
 
 
 def test_the_voice_in_use_is_named_in_one_line_at_start_up(cli, homes):
-    proc = cli("say", "help me ground", env={**homes, "PULSE_SERVER": "unix:/nonexistent"},
+    proc = cli("say", "stop", env={**homes, "PULSE_SERVER": "unix:/nonexistent"},
                check=0)
     named = [line for line in proc.stderr.splitlines() if line.startswith("voiceguide: voice:")]
     assert named == ["voiceguide: voice: piper voice en_US-joe-medium; "

@@ -81,6 +81,44 @@ def test_cues_in_several_voices_clean_and_in_noise(whisper_engine, audio_dir):
     assert all(wrong <= 1 for _, wrong in stats.values()), stats  # a miss, not another script
 
 
+KOKORO = [("kokoro:af_heart", 150), ("kokoro:bm_george", 165), ("kokoro:am_michael", 140)]
+KOKORO_CUES = ["I'm so flooded right now", "help me ground", "I can feel myself chasing him",
+               "we're in our cycle again", "can we take a break", "I'm not safe",
+               "I want to hurt myself", "help us repair"]
+# Measured on this audio (2026-11-22): clean 24/24, babble 10 dB 16/24. Natural voices
+# are what tiny.en was trained on; the babble is two other Kokoro voices talking.
+KOKORO_FLOORS = {None: 0.9, 10: 0.55}
+
+
+def test_natural_voices_quiet_and_with_someone_else_talking(whisper_engine, audio_dir):
+    from speech import add_babble, kokoro_unavailable
+
+    if kokoro_unavailable():
+        pytest.skip(kokoro_unavailable())
+    stats, missed_safety = {}, []
+    others = ["kokoro:af_bella", "kokoro:bm_lewis"]
+    for snr, floor in KOKORO_FLOORS.items():
+        right, wrong, misses = 0, 0, []
+        for voice, wpm in KOKORO:
+            for text in KOKORO_CUES:
+                audio = read_wav(synth(audio_dir, text, voice, wpm))
+                if snr is not None:
+                    audio = add_babble(audio, snr, others, seed=len(text))
+                got = intents(hear(whisper_engine, audio))
+                expected = ROUTER.route(text).intent.value
+                right += got[:1] == [expected]
+                wrong += bool(got) and got[0] != expected
+                if got[:1] != [expected]:
+                    misses.append(f"{voice}: {text!r} -> {got}")
+                    if expected == "safety":
+                        missed_safety.append((snr, voice, text, got))
+        stats[snr] = (right / (len(KOKORO) * len(KOKORO_CUES)), wrong)
+        print(f"whisper, Kokoro, {'clean' if snr is None else f'babble {snr} dB'}: {right}", misses)
+    assert all(stats[snr][0] >= floor for snr, floor in KOKORO_FLOORS.items()), stats
+    assert all(wrong <= 1 for _, wrong in stats.values()), stats
+    assert not [m for m in missed_safety if m[0] is None], missed_safety  # quiet: none missed
+
+
 def test_ordinary_talk_is_heard_and_routes_to_nothing(whisper_engine, audio_dir):
     for voice, wpm in voices()[:3]:
         for text in TALK:
