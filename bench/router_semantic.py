@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import struct
 import sys
@@ -165,7 +164,7 @@ def main() -> int:
                and m.intent.value == r["intent"])
     print(f"{args.test}: {len(x)} exemplars ({(y == 'none').sum()} none); embedding "
           f"{ms:.1f} ms per utterance" if ms == ms else f"{args.test}: {len(x)} exemplars")
-    print(f"| threshold | right | added right | added wrong | false accepts |")
+    print("| threshold | right | added right | added wrong | false accepts |")
     print(f"| rules alone | {100 * base / npos:.1f}% ({base}/{npos}) | | | |")
     none_x = x[y == "none"]
     for thr in (0.6, 0.65, 0.7, 0.75):

@@ -150,3 +150,14 @@ def test_the_runner_has_each_next_line_prepared_before_it_is_said():
         said_at = events.index(("speak", text))
         assert ("prepare", text) in events[:said_at], text
     assert any("7:2" in t for k, t in events if k == "prepare")  # the time, filled in
+
+
+def test_doctor_hears_each_voice_of_the_chain_speak(cli, homes, tmp_path):
+    proc = cli("doctor", env=homes)  # no microphone here: that alone makes it exit 1
+    assert "[ok] voice: piper voice en_US-joe-medium speaks" in proc.stdout, proc.stdout
+    assert "[ok] fallback voice: system voice espeak-ng" in proc.stdout, proc.stdout
+    (tmp_path / "config.toml").write_text('[speech]\npiper_voice = "en_GB-nobody-low"\n')
+    proc = cli("doctor", env=homes, check=1)
+    broken = [line for line in proc.stdout.splitlines() if line.startswith("[!!] voice:")]
+    assert len(broken) == 1 and "en_GB-nobody-low" in broken[0], proc.stdout
+    assert "[ok] fallback voice: system voice espeak-ng" in proc.stdout, proc.stdout

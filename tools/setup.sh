@@ -49,7 +49,13 @@ if [ ! -f "$stamp" ] && [ ! -f "${stamp%-0}-1" ]; then
   echo "setup: installing voiceguide into .venv (first time takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   # The constraints pin every package, setuptools for the build included.
-  PIP_CONSTRAINT="$PWD/constraints.txt" .venv/bin/python -m pip install -q -e "$extras"
+  if ! PIP_CONSTRAINT="$PWD/constraints.txt" .venv/bin/python -m pip install -q -e "$extras"; then
+    # A Raspberry Pi may not find a wheel of every tested version (they were resolved on
+    # x86_64): take the newest that install there, and say so.
+    echo "setup: the tested versions (constraints.txt) do not all install on $(uname -m);" \
+         "installing the newest versions that do" >&2
+    .venv/bin/python -m pip install -q -e "$extras"
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

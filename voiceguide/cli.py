@@ -14,6 +14,7 @@ from .app import App, ListenOptions
 from .config import config_path, load_settings
 from .errors import ScriptError, VoiceguideError
 from .intents import INTENTS
+from .hearing.names import ENGINE_NAMES
 from .library import Script, load_library, load_script
 from .router import default_router
 from .runner import RenderClock, Runner
@@ -289,8 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--text", action="store_true", help="type cues instead of speaking them")
     s.add_argument("--print", action="store_true", help="print answers instead of speaking")
     s.add_argument("--bedside", action="store_true")
-    s.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"])
-    s.add_argument("--model", help="Vosk model folder")
+    s.add_argument("--engine", choices=["auto", *ENGINE_NAMES],
+                   help="speech engine (default: listen.engine in the config, auto)")
+    s.add_argument("--model", help="a model for the engine: a Whisper name (tiny.en, base.en) "
+                   "or folder, or a Vosk model folder")
     s.add_argument("--device", help="input device name or index (see `voiceguide devices`)")
     s.set_defaults(func=cmd_listen)
 

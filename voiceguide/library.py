@@ -386,8 +386,7 @@ def load_library(user_dir: Path | None = None, router: Router | None = None) -> 
                         continue
                     script = load_script(path, router)
                 except ScriptError as exc:
-                    problems.append(str(exc))
-                    log.warning("%s", exc)
+                    problems.append(str(exc))  # the caller reports them, once
                     continue
                 if script.id in scripts:
                     log.info("%s overrides built-in script %s", path, script.id)

@@ -101,13 +101,21 @@ def cmd_doctor(args) -> int:
         print(f"[{'ok' if ok else '!!'}] {what}" + (f"\n     fix: {fix}" if fix and not ok else ""))
 
     line(bool(shutil.which("espeak-ng")), "espeak-ng installed", "sudo apt install espeak-ng")
-    try:
-        from ..tts import Pyttsx3Renderer
+    from ..voice import build_voice
+    from ..voice.cache import DiskCache
+    from ..voice.chain import Voice
 
-        audio = Pyttsx3Renderer(settings.speech.voice, settings.speech.rate, 10).render("Hello.")
-        line(audio.seconds > 0.2, f"text-to-speech works ({audio.seconds:.1f} s of speech)")
-    except VoiceguideError as exc:
-        line(False, f"text-to-speech: {exc}", "check [speech] voice in `voiceguide config`")
+    # Each voice of the chain on its own, uncached: the one in use and its fallback.
+    for i, engine in enumerate(build_voice(settings.speech).engines):
+        role = "voice" if i == 0 else "fallback voice"
+        try:
+            audio = Voice([engine], settings.speech.rate, 60.0, DiskCache(None)).render(
+                "Hello. This is a test.", fallback=False).audio
+            line(audio.seconds > 0.3, f"{role}: {engine.describe()} speaks "
+                 f"({audio.seconds:.1f} s of speech)")
+        except VoiceguideError as exc:
+            line(False, f"{role}: {engine.describe()}: {exc}",
+                 "check [speech] in `voiceguide config`; `voiceguide voice list` shows voices")
     try:
         import sounddevice as sd
 

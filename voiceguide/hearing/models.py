@@ -55,8 +55,10 @@ def installed_models(dirs: list[Path]) -> list[Path]:
     return found
 
 
-def find_vosk_model(explicit: str | Path | None, settings: Settings) -> Path | None:
-    """Discovery order: --model, config, the user data dir, models/ in the checkout."""
+def find_vosk_model(explicit: str | Path | None, settings: Settings,
+                    english_only: bool = False) -> Path | None:
+    """Discovery order: --model, config, the user data dir, models/ in the checkout. An
+    English model is preferred; with ``english_only`` (auto's choice) no other is taken."""
     if explicit:
         path = Path(explicit).expanduser()
         if not is_vosk_model(path):
@@ -65,7 +67,7 @@ def find_vosk_model(explicit: str | Path | None, settings: Settings) -> Path | N
         return path
     models = installed_models(search_dirs(settings))
     english = [m for m in models if "-en-" in m.name or m.name.endswith("-en")]
-    return (english or models or [None])[0]
+    return (english or ([] if english_only else models) or [None])[0]
 
 
 def phrase_modes(router: Router) -> dict[str, list[str]]:

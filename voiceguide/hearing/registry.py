@@ -109,7 +109,7 @@ def choose_engine(name: str | None, model: str | Path | None, settings: Settings
         fits = model if (engine_name == "vosk") == vosk_folder else None
         if engine_name == "vosk":
             try:
-                if find_vosk_model(fits, settings) is None:
+                if find_vosk_model(fits, settings, english_only=fits is None) is None:
                     continue  # not installed: nothing to say
             except ModelNotFound as exc:
                 skipped.append(f"vosk: {exc}")

@@ -265,13 +265,13 @@ def _split_conjunctions(words: list[str]) -> list[list[str]]:
 # of one's own head: "... my mind won't stop help me settle", "it's too much my head is
 # empty", "we're in our cycle can we stop".
 _STARTS = {
-    "help": {"me", "us"}, "can": {"we", "you"}, "could": {"we", "you"}, "let": {"us"},
+    "help": {"me", "us"}, "can": {"we", "you", "not"}, "could": {"we", "you"}, "let": {"us"},
     "please": {"help", "stop"}, "it": {"is"},
     "my": {"head", "mind", "brain", "heart", "chest", "body", "protector", "nervous",
            "thoughts"},
     "what": {"do", "can", "should", "is"}, "how": {"do", "can", "should", "to"},
     "which": {"part", "one"}, "start": {"it", "the", "a"},
-    "can": {"not"}, "do": {"not"},
+    "do": {"not"},
     "he": {"is", "was", "has", "will", "just", "keeps"}, "she": {"is", "was", "has", "will", "just", "keeps"},
     "they": {"are", "were", "have", "will", "just", "keep"},
 }
