@@ -113,10 +113,10 @@ class Listening:
                     raise AssertionError(f"{exc}\nstderr: {self.err.lines[seen_err:]}") from None
         raise AssertionError(f"the cue was never acted on: {self.out.lines}\n{self.err.lines}")
 
-    def stop(self) -> int:
-        """Ctrl-C, as a person would; the exit code."""
+    def stop(self, how: int = signal.SIGINT) -> int:
+        """Ctrl-C, as a person would (or SIGTERM, as `systemctl stop` does); the exit code."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(how)
         try:
             return self.proc.wait(timeout=120)
         except subprocess.TimeoutExpired:  # say so in the test's assertion, not here:
@@ -264,8 +264,9 @@ def test_the_device_hears_again_after_the_audio_server_restarts(room, tmp_path):
         heard, attempt = listen.say(cue)
         assert "-> grounding" in heard
     finally:
-        code = listen.stop()
+        code = listen.stop(signal.SIGTERM)  # as systemd stops the service
     assert code == 0, listen.err.lines
+    assert "voiceguide: stopped." in listen.err.lines, listen.err.lines
     lost = next(line for line in listen.err.lines if "reopening it" in line)
     assert lost.startswith("voiceguide: the microphone"), lost
     print(f"audio server restart: back {noticed:.1f} s after the server was up again "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -205,6 +206,10 @@ class PrintedEvents:
         print(f"voiceguide: {line}", file=sys.stderr, flush=True)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_listen(app: App, args) -> int:
     app.prepare_all = True
     if args.text:
@@ -213,6 +218,9 @@ def cmd_listen(app: App, args) -> int:
 
     options = ListenOptions(engine=args.engine, model=args.model, device=args.device,
                             printing=args.print, bedside=args.bedside)
+    # `systemctl stop` (SIGTERM) ends listening the way Ctrl-C does: speech stopped, the
+    # hearing thread joined, the output closed.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         listen_microphone(app, options, PrintedEvents())
     except KeyboardInterrupt:

@@ -150,7 +150,12 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
             raise
         finally:
             stop.set()
-            thread.join(timeout=5)
+            # Let a decode in progress finish: native code (CTranslate2, PortAudio) still
+            # running on a daemon thread at interpreter exit can crash the process, and a
+            # busy machine can make one decode take many seconds.
+            thread.join(timeout=120)
+            if thread.is_alive():
+                log.warning("hearing did not stop within 120 s")
             if mic.overflows:
                 events.status(f"{mic.overflows} audio blocks were dropped")
             if hearing.stale_dropped:
