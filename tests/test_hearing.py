@@ -81,7 +81,7 @@ def needs_flite():
 
 def test_cues_espeak_voices_through_hear(cli, audio_dir):
     truth = {}
-    for voice, wpm, snr in ESPEAK:
+    for voice, wpm, snr in ESPEAK[::2]:  # four voices, both rates, clean and 20 dB
         for text in CUES:
             truth[str(synth(audio_dir, text, voice, wpm, snr))] = ROUTER.route(text).intent
     stats = score(hear_json(cli, truth, "--engine", "pocketsphinx"), truth)
@@ -102,7 +102,7 @@ def test_cues_natural_voices_through_hear(cli, audio_dir):
 
 
 def test_household_talk_and_near_misses_give_no_intent(cli, audio_dir):
-    voices = ESPEAK[:4] + (FLITE if shutil.which("flite") else [])
+    voices = ESPEAK[1:4] + (FLITE[:2] if shutil.which("flite") else [])
     truth = {str(synth(audio_dir, t, v, wpm, snr)): None
              for v, wpm, snr in voices for t in HOUSEHOLD}
     stats = score(hear_json(cli, truth, "--engine", "pocketsphinx"), truth)
