@@ -95,7 +95,7 @@ def test_cues_espeak_voices_through_hear(cli, audio_dir):
 def test_cues_natural_voices_through_hear(cli, audio_dir):
     needs_flite()
     truth = {str(synth(audio_dir, t, v, wpm, snr)): ROUTER.route(t).intent
-             for v, wpm, snr in FLITE for t in CUES}
+             for v, wpm, snr in FLITE[:2] for t in CUES}
     stats = score(hear_json(cli, truth, "--engine", "pocketsphinx"), truth)
     print(f"flite cues: {stats['ok']}/{stats['n']}", stats["misses"])
     assert stats["ok"] / stats["n"] >= 0.85 and stats["wrong"] == 0

@@ -50,7 +50,10 @@ def test_both_engines_speak_a_line_as_real_audio(piper, tmp_path):
         assert 0.6 * words / 150 * 60 < audio.seconds < 1.5 * words / 150 * 60, engine.name
         frames = voiced(audio)
         assert frames.mean() > 0.5, f"{engine.name}: mostly silence"
-        assert np.argmax(frames) * 0.01 <= LEAD + 0.02  # speech starts at once
+        # Speech starts at once: sound above the trim level (1 % of the peak) within the
+        # lead-in (a soft first consonant can take a while to reach the 0.02 above).
+        onset = voiced(audio, threshold=0.0099 * PEAK)
+        assert np.argmax(onset) * 0.01 <= LEAD + 0.01, engine.name
         assert abs(float(np.abs(audio.samples).max()) - PEAK) < 1e-3  # one level for all
         assert out.engine == engine.name and not out.cached
 
