@@ -505,3 +505,66 @@ def test_explain_names_the_new_evidence(router):
     assert "read 'how i can' as 'how can i'" in text
     text = format_explanation(router.explain("I find I'm quite overwhelmed"))
     assert "result:     flooded" in text
+
+
+# Round three: the concepts behind dev6's missed safety phrasings, in other words
+# (other verbs, tenses, persons, recognizer spellings), written for these tests.
+@pytest.mark.parametrize("text,kind", [
+    # violence idioms, and fear of what the partner will do
+    ("she laid into me in the hallway", "danger"), ("im scared shell go for me again", "danger"),
+    ("he battered me last week and I'm afraid he'll do it again", "danger"),
+    ("I'm petrified they're going to lay into me", "danger"),
+    ("I'm worried about what she might do to me", "danger"),
+    # a weapon with a kind word before it, a weapon out, a gun named at all
+    ("she's holding the carving knife", "danger"), ("he took his knife out", "danger"),
+    ("there was a gun on the table and she was screaming", "danger"),
+    ("there's a loaded rifle in the hall, he's drunk", "danger"),
+    # threats in so many words
+    ("she keeps telling me I'll regret this", "danger"),
+    ("he said you're going to pay for this", "danger"),
+    # hands at the throat, however said
+    ("her hands were round my neck", "danger"), ("he grabbed me by the throat", "danger"),
+    ("his fingers on my throat", "danger"),
+    # slang for killing oneself, pills taken, goodbyes
+    ("thinking i might off myself", "self_harm"), ("I could just do myself in", "self_harm"),
+    ("im going to unalive myself", "self_harm"), ("i swallowed a load of tablets", "self_harm"),
+    ("I've overdosed", "self_harm"), ("I wrote letters for my kids, they'll need them after", "self_harm"),
+    ("I've said my goodbyes to everybody", "self_harm"),
+    ("I've been giving away all my stuff", "self_harm"),
+])
+def test_round_three_safety_concepts(router, text, kind):
+    match = router.route(text)
+    assert match is not None and match.intent == "safety", (text, match)
+    assert match.slots["safety"] == kind, (text, match.slots)
+
+
+@pytest.mark.parametrize("text", [
+    "bring up the hotline number but keep the sound off", "text me the crisis line",
+    "I need a helpline", "private safety info please", "silent help now",
+    "can you put the emergency numbers on the screen, no sound",
+    "pull up the help numbers, he mustn't know",
+])
+def test_round_three_asking_for_the_line_quietly(router, text):
+    match = router.route(text)
+    assert match is not None and match.intent == "safety", (text, match)
+
+
+@pytest.mark.parametrize("text,slots", [
+    ("help me quietly, she can't find out about this", {"safety": "danger", "discreet": True}),
+    ("I need help, he checks my phone", {"safety": "danger"}),
+    ("give me the safety numbers, don't say them out", {"discreet": True}),
+])
+def test_round_three_safety_slots(router, text, slots):
+    match = router.route(text)
+    assert match is not None and match.intent == "safety", (text, match)
+    for key, value in slots.items():
+        assert match.slots.get(key) == value, (text, match.slots)
+
+
+@pytest.mark.parametrize("text", [
+    "I took my pills with breakfast", "there's a bat in the attic",
+    "the knife drawer is stuck", "I'll regret eating all that cake",
+    "she went for a run", "he's going for the job in Leeds", "I have odd socks on",
+])
+def test_round_three_safety_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
