@@ -568,3 +568,13 @@ def test_round_three_safety_slots(router, text, slots):
 ])
 def test_round_three_safety_negatives(router, text):
     assert router.route(text) is None, (text, router.route(text))
+
+
+@pytest.mark.parametrize("text,slot", [
+    ("we're lying next to each other and I want to chase her", "bedside"),
+    ("what do I say if I sleep on the sofa", "bedside"),
+    ("the break is still running and I want to message her", "away"),
+])
+def test_round_three_night_and_away_slots(router, text, slot):
+    match = router.route(text)
+    assert match is not None and match.slots.get(slot) is True, (text, match)
