@@ -578,3 +578,23 @@ def test_round_three_safety_negatives(router, text):
 def test_round_three_night_and_away_slots(router, text, slot):
     match = router.route(text)
     assert match is not None and match.slots.get(slot) is True, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    # a clause that denies an intent takes it away from the other clauses
+    "I'm not flooded, I'm just fed up", "I'm not shutting down, I'm thinking",
+    # permission or pretence claims no state
+    "I'm entitled to be upset about this", "she says I'm pretending to be overwhelmed",
+    # speed words to whoever is driving
+    "slow down, the road's icy", "speed up a bit, we're holding up traffic",
+    # an animal or the weather "won't let me leave" is not danger
+    "the cat won't let me leave the sofa", "this rain won't let me leave the house",
+])
+def test_round_three_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
+
+
+def test_round_three_denial_keeps_other_intents_and_danger_stays(router):
+    assert router.route("slow down, I can't follow you").intent == "slower"
+    assert router.route("the dog won't let me leave and he hit me").intent == "safety"
+    assert router.route("he won't let me leave the house").intent == "safety"
