@@ -598,3 +598,23 @@ def test_round_three_denial_keeps_other_intents_and_danger_stays(router):
     assert router.route("slow down, I can't follow you").intent == "slower"
     assert router.route("the dog won't let me leave and he hit me").intent == "safety"
     assert router.route("he won't let me leave the house").intent == "safety"
+
+
+@pytest.mark.parametrize("text,intent", [
+    # grounding: walked through something, an exercise for breathing, the heart rate down
+    ("could you talk me through something that helps me calm down", "grounding"),
+    ("coach me through some deep breaths", "grounding"), ("I want my pulse to slow down", "grounding"),
+    ("give me an exercise for my nerves", "grounding"), ("the body scan one please", "grounding"),
+    # name the part: a part of me said in the first person, which bit of me
+    ("one part of me is so loud, I have no idea what to call it", "name_part"),
+    ("I can sense a part of me that is furious", "name_part"),
+    ("my manager part keeps trying to fix everything", "name_part"),
+    ("what side of me is reacting", "name_part"), ("something inside me just took over", "name_part"),
+    # pause: both of us, stop talking for a while, stop and come back
+    ("pause us for 10 minutes", "pause"), ("we need to both take a break", "pause"),
+    ("we should both cool off for a bit", "pause"), ("let's stop arguing for tonight", "pause"),
+    ("maybe we should stop this and come back to it later", "pause"),
+])
+def test_round_three_guidance_concepts(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)
