@@ -618,3 +618,44 @@ def test_round_three_denial_keeps_other_intents_and_danger_stays(router):
 def test_round_three_guidance_concepts(router, text, intent):
     match = router.route(text)
     assert match is not None and match.intent == intent, (text, match)
+
+
+@pytest.mark.parametrize("text,intent", [
+    # flooded: froze, fight or flight, the body locks up, alone as a whole utterance
+    ("I just locked up", "flooded"), ("I've gone into survival mode", "flooded"),
+    ("whenever he sighs like that my chest goes tight", "flooded"), ("way too much", "flooded"),
+    ("overstimulated", "flooded"),
+    # chasing: another message, make him talk, knock until, waiting outside the door
+    ("I'm desperate to phone her", "chasing"), ("I want to fire off one more message", "chasing"),
+    ("I want to get him to answer me", "chasing"), ("I'm pacing outside his office door", "chasing"),
+    ("every bit of me wants to follow her down the hallway", "chasing"),
+    ("I want to keep knocking till he opens up", "chasing"),
+    # withdrawing
+    ("I'm mentally out the door", "withdrawing"), ("I keep eyeing the car keys", "withdrawing"),
+    ("I feel myself drifting away from her", "withdrawing"), ("I've gone quiet on him", "withdrawing"),
+    ("I want to sleep in the spare room just to avoid her", "withdrawing"),
+    # cycle
+    ("it's our push and pull thing", "cycle"), ("the pattern is the enemy, not you", "cycle"),
+    ("typical us", "cycle"), ("we're doing the same old dance again", "cycle"),
+    ("ugh here we go again", "cycle"),
+    # bridge, repair, soft startup
+    ("script me some words for a time out", "bridge"),
+    ("I want to go back to her and say sorry", "repair"),
+    ("what's the best way to start talking about money gently", "soft_startup"),
+    ("I want to bring up the holidays without it turning into a row", "soft_startup"),
+    # controls
+    ("close this session", "stop"), ("a tad slower please", "slower"),
+    ("I can't hear you over the kettle", "louder"), ("what commands do you understand", "help"),
+])
+def test_round_three_more_guidance_concepts(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "that's too much salt", "I froze the leftovers", "the oven is overloaded with trays",
+    "my face goes red in the sun", "I keep looking at the door colours in the catalogue",
+    "the cycle lane is blocked", "I sent nine texts to the plumber",
+])
+def test_round_three_guidance_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
