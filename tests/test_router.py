@@ -659,3 +659,18 @@ def test_round_three_more_guidance_concepts(router, text, intent):
 ])
 def test_round_three_guidance_negatives(router, text):
     assert router.route(text) is None, (text, router.route(text))
+
+
+@pytest.mark.parametrize("text,intent", [
+    # naming the cycle, then asking for the way out: the request wins
+    ("we keep going round in circles, can we take a break for 15 minutes", "pause"),
+    # the roles in the cycle are still the cycle
+    ("we're in the same pattern, I'm chasing and she's hiding", "cycle"),
+    # a pause said first, then asking what to say: the words are the request
+    ("I have to walk away for a bit, but how do I tell him so he doesn't panic", "bridge"),
+    # a part, then asking to say it
+    ("one part of me is furious, can you help me put words to it", "name_part"),
+])
+def test_round_three_which_clause_wins(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)

@@ -158,7 +158,11 @@ class Router:
             found = self._two_controls_run_on(utt, hits)
         if not found:
             return None
-        # The first clause that asks for something wins ("help me calm down, I'm shaking").
+        # The first clause that asks for something wins ("help me calm down, I'm shaking"),
+        # except that naming the cycle is what one says before asking for the way out of it
+        # ("we're going in circles, let's stop for twenty minutes").
+        if found[0][0] == Intent.CYCLE:
+            found = [m for m in found if m[0] in _WAYS_OUT] + found
         intent, groups, _ = found[0]
         return self._finish(intent, 0.8, groups, utt)
 
@@ -354,6 +358,9 @@ class Router:
         return ""
 
 _NEGATIONS = frozenset(("not", "never"))
+# What one asks for after naming the cycle (not the roles in it: "I'm chasing, he's running").
+_WAYS_OUT = frozenset((Intent.PAUSE, Intent.GROUNDING, Intent.BRIDGE, Intent.REPAIR,
+                       Intent.SOFT_STARTUP, Intent.NAME_PART))
 # A reason about the road makes "slow down" / "speed up" a word to the driver.
 _ROAD = frozenset((
     "camera", "speed", "traffic", "road", "corner", "bend", "ice", "icy", "limit", "cyclist",
