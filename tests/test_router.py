@@ -674,3 +674,12 @@ def test_round_three_guidance_negatives(router, text):
 def test_round_three_which_clause_wins(router, text, intent):
     match = router.route(text)
     assert match is not None and match.intent == intent, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "shes going off and im scared shell lay into me", "he keeps saying ill pay for this",
+    "im terrified hell batter me when he gets back",
+])
+def test_round_three_recognizer_threats(router, text):
+    match = router.route(text)
+    assert match is not None and match.slots.get("safety") == "danger", (text, match)
