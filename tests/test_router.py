@@ -683,3 +683,12 @@ def test_round_three_which_clause_wins(router, text, intent):
 def test_round_three_recognizer_threats(router, text):
     match = router.route(text)
     assert match is not None and match.slots.get("safety") == "danger", (text, match)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("i swallowed to many tablets", "self_harm"),
+    ("need help quietly she reads my messages", "danger"),
+])
+def test_round_three_recognizer_safety(router, text, kind):
+    match = router.route(text)
+    assert match is not None and match.slots.get("safety") == kind, (text, match)
