@@ -692,3 +692,23 @@ def test_round_three_recognizer_threats(router, text):
 def test_round_three_recognizer_safety(router, text, kind):
     match = router.route(text)
     assert match is not None and match.slots.get("safety") == kind, (text, match)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("she threatened she'd set fire to my car", "danger"), ("he's taking his belt off", "danger"),
+    ("he's brandishing a frying pan at me", "danger"), ("my lip is split open", "general"),
+    ("no one would even notice if I was gone", "self_harm"),
+    ("I only want the pain to stop", "self_harm"),
+    ("I keep thinking about not waking up", "self_harm"),
+])
+def test_round_three_more_safety_neighbours(router, text, kind):
+    match = router.route(text)
+    assert match is not None and match.slots.get("safety") == kind, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "I've been thinking about ending things with her", "I want the arguing to stop",
+    "I took my belt off before bed", "nobody would miss the old sofa",
+])
+def test_round_three_more_safety_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
