@@ -712,3 +712,14 @@ def test_round_three_more_safety_neighbours(router, text, kind):
 ])
 def test_round_three_more_safety_negatives(router, text):
     assert router.route(text) is None, (text, router.route(text))
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("I can't stop checking whether she's seen my text", "chasing"),
+    ("my hands won't stop trembling", "grounding"), ("we need 30 minutes apart", "pause"),
+    ("there is an angry part inside me", "name_part"),
+    ("help me put words to what is happening inside me", "name_part"),
+])
+def test_round_three_own_probe_phrasings(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)
