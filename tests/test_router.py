@@ -505,3 +505,221 @@ def test_explain_names_the_new_evidence(router):
     assert "read 'how i can' as 'how can i'" in text
     text = format_explanation(router.explain("I find I'm quite overwhelmed"))
     assert "result:     flooded" in text
+
+
+# Round three: the concepts behind dev6's missed safety phrasings, in other words
+# (other verbs, tenses, persons, recognizer spellings), written for these tests.
+@pytest.mark.parametrize("text,kind", [
+    # violence idioms, and fear of what the partner will do
+    ("she laid into me in the hallway", "danger"), ("im scared shell go for me again", "danger"),
+    ("he battered me last week and I'm afraid he'll do it again", "danger"),
+    ("I'm petrified they're going to lay into me", "danger"),
+    ("I'm worried about what she might do to me", "danger"),
+    # a weapon with a kind word before it, a weapon out, a gun named at all
+    ("she's holding the carving knife", "danger"), ("he took his knife out", "danger"),
+    ("there was a gun on the table and she was screaming", "danger"),
+    ("there's a loaded rifle in the hall, he's drunk", "danger"),
+    # threats in so many words
+    ("she keeps telling me I'll regret this", "danger"),
+    ("he said you're going to pay for this", "danger"),
+    # hands at the throat, however said
+    ("her hands were round my neck", "danger"), ("he grabbed me by the throat", "danger"),
+    ("his fingers on my throat", "danger"),
+    # slang for killing oneself, pills taken, goodbyes
+    ("thinking i might off myself", "self_harm"), ("I could just do myself in", "self_harm"),
+    ("im going to unalive myself", "self_harm"), ("i swallowed a load of tablets", "self_harm"),
+    ("I've overdosed", "self_harm"), ("I wrote letters for my kids, they'll need them after", "self_harm"),
+    ("I've said my goodbyes to everybody", "self_harm"),
+    ("I've been giving away all my stuff", "self_harm"),
+])
+def test_round_three_safety_concepts(router, text, kind):
+    match = router.route(text)
+    assert match is not None and match.intent == "safety", (text, match)
+    assert match.slots["safety"] == kind, (text, match.slots)
+
+
+@pytest.mark.parametrize("text", [
+    "bring up the hotline number but keep the sound off", "text me the crisis line",
+    "I need a helpline", "private safety info please", "silent help now",
+    "can you put the emergency numbers on the screen, no sound",
+    "pull up the help numbers, he mustn't know",
+])
+def test_round_three_asking_for_the_line_quietly(router, text):
+    match = router.route(text)
+    assert match is not None and match.intent == "safety", (text, match)
+
+
+@pytest.mark.parametrize("text,slots", [
+    ("help me quietly, she can't find out about this", {"safety": "danger", "discreet": True}),
+    ("I need help, he checks my phone", {"safety": "danger"}),
+    ("give me the safety numbers, don't say them out", {"discreet": True}),
+])
+def test_round_three_safety_slots(router, text, slots):
+    match = router.route(text)
+    assert match is not None and match.intent == "safety", (text, match)
+    for key, value in slots.items():
+        assert match.slots.get(key) == value, (text, match.slots)
+
+
+@pytest.mark.parametrize("text", [
+    "I took my pills with breakfast", "there's a bat in the attic",
+    "the knife drawer is stuck", "I'll regret eating all that cake",
+    "she went for a run", "he's going for the job in Leeds", "I have odd socks on",
+])
+def test_round_three_safety_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
+
+
+@pytest.mark.parametrize("text,slot", [
+    ("we're lying next to each other and I want to chase her", "bedside"),
+    ("what do I say if I sleep on the sofa", "bedside"),
+    ("the break is still running and I want to message her", "away"),
+])
+def test_round_three_night_and_away_slots(router, text, slot):
+    match = router.route(text)
+    assert match is not None and match.slots.get(slot) is True, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    # a clause that denies an intent takes it away from the other clauses
+    "I'm not flooded, I'm just fed up", "I'm not shutting down, I'm thinking",
+    # permission or pretence claims no state
+    "I'm entitled to be upset about this", "she says I'm pretending to be overwhelmed",
+    # speed words to whoever is driving
+    "slow down, the road's icy", "speed up a bit, we're holding up traffic",
+    # an animal or the weather "won't let me leave" is not danger
+    "the cat won't let me leave the sofa", "this rain won't let me leave the house",
+])
+def test_round_three_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
+
+
+def test_round_three_denial_keeps_other_intents_and_danger_stays(router):
+    assert router.route("slow down, I can't follow you").intent == "slower"
+    assert router.route("the dog won't let me leave and he hit me").intent == "safety"
+    assert router.route("he won't let me leave the house").intent == "safety"
+
+
+@pytest.mark.parametrize("text,intent", [
+    # grounding: walked through something, an exercise for breathing, the heart rate down
+    ("could you talk me through something that helps me calm down", "grounding"),
+    ("coach me through some deep breaths", "grounding"), ("I want my pulse to slow down", "grounding"),
+    ("give me an exercise for my nerves", "grounding"), ("the body scan one please", "grounding"),
+    # name the part: a part of me said in the first person, which bit of me
+    ("one part of me is so loud, I have no idea what to call it", "name_part"),
+    ("I can sense a part of me that is furious", "name_part"),
+    ("my manager part keeps trying to fix everything", "name_part"),
+    ("what side of me is reacting", "name_part"), ("something inside me just took over", "name_part"),
+    # pause: both of us, stop talking for a while, stop and come back
+    ("pause us for 10 minutes", "pause"), ("we need to both take a break", "pause"),
+    ("we should both cool off for a bit", "pause"), ("let's stop arguing for tonight", "pause"),
+    ("maybe we should stop this and come back to it later", "pause"),
+])
+def test_round_three_guidance_concepts(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)
+
+
+@pytest.mark.parametrize("text,intent", [
+    # flooded: froze, fight or flight, the body locks up, alone as a whole utterance
+    ("I just locked up", "flooded"), ("I've gone into survival mode", "flooded"),
+    ("whenever he sighs like that my chest goes tight", "flooded"), ("way too much", "flooded"),
+    ("overstimulated", "flooded"),
+    # chasing: another message, make him talk, knock until, waiting outside the door
+    ("I'm desperate to phone her", "chasing"), ("I want to fire off one more message", "chasing"),
+    ("I want to get him to answer me", "chasing"), ("I'm pacing outside his office door", "chasing"),
+    ("every bit of me wants to follow her down the hallway", "chasing"),
+    ("I want to keep knocking till he opens up", "chasing"),
+    # withdrawing
+    ("I'm mentally out the door", "withdrawing"), ("I keep eyeing the car keys", "withdrawing"),
+    ("I feel myself drifting away from her", "withdrawing"), ("I've gone quiet on him", "withdrawing"),
+    ("I want to sleep in the spare room just to avoid her", "withdrawing"),
+    # cycle
+    ("it's our push and pull thing", "cycle"), ("the pattern is the enemy, not you", "cycle"),
+    ("typical us", "cycle"), ("we're doing the same old dance again", "cycle"),
+    ("ugh here we go again", "cycle"),
+    # bridge, repair, soft startup
+    ("script me some words for a time out", "bridge"),
+    ("I want to go back to her and say sorry", "repair"),
+    ("what's the best way to start talking about money gently", "soft_startup"),
+    ("I want to bring up the holidays without it turning into a row", "soft_startup"),
+    # controls
+    ("close this session", "stop"), ("a tad slower please", "slower"),
+    ("I can't hear you over the kettle", "louder"), ("what commands do you understand", "help"),
+])
+def test_round_three_more_guidance_concepts(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "that's too much salt", "I froze the leftovers", "the oven is overloaded with trays",
+    "my face goes red in the sun", "I keep looking at the door colours in the catalogue",
+    "the cycle lane is blocked", "I sent nine texts to the plumber",
+])
+def test_round_three_guidance_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
+
+
+@pytest.mark.parametrize("text,intent", [
+    # naming the cycle, then asking for the way out: the request wins
+    ("we keep going round in circles, can we take a break for 15 minutes", "pause"),
+    # the roles in the cycle are still the cycle
+    ("we're in the same pattern, I'm chasing and she's hiding", "cycle"),
+    # a pause said first, then asking what to say: the words are the request
+    ("I have to walk away for a bit, but how do I tell him so he doesn't panic", "bridge"),
+    # a part, then asking to say it
+    ("one part of me is furious, can you help me put words to it", "name_part"),
+])
+def test_round_three_which_clause_wins(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "shes going off and im scared shell lay into me", "he keeps saying ill pay for this",
+    "im terrified hell batter me when he gets back",
+])
+def test_round_three_recognizer_threats(router, text):
+    match = router.route(text)
+    assert match is not None and match.slots.get("safety") == "danger", (text, match)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("i swallowed to many tablets", "self_harm"),
+    ("need help quietly she reads my messages", "danger"),
+])
+def test_round_three_recognizer_safety(router, text, kind):
+    match = router.route(text)
+    assert match is not None and match.slots.get("safety") == kind, (text, match)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("she threatened she'd set fire to my car", "danger"), ("he's taking his belt off", "danger"),
+    ("he's brandishing a frying pan at me", "danger"), ("my lip is split open", "general"),
+    ("no one would even notice if I was gone", "self_harm"),
+    ("I only want the pain to stop", "self_harm"),
+    ("I keep thinking about not waking up", "self_harm"),
+])
+def test_round_three_more_safety_neighbours(router, text, kind):
+    match = router.route(text)
+    assert match is not None and match.slots.get("safety") == kind, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "I've been thinking about ending things with her", "I want the arguing to stop",
+    "I took my belt off before bed", "nobody would miss the old sofa",
+])
+def test_round_three_more_safety_negatives(router, text):
+    assert router.route(text) is None, (text, router.route(text))
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("I can't stop checking whether she's seen my text", "chasing"),
+    ("my hands won't stop trembling", "grounding"), ("we need 30 minutes apart", "pause"),
+    ("there is an angry part inside me", "name_part"),
+    ("help me put words to what is happening inside me", "name_part"),
+])
+def test_round_three_own_probe_phrasings(router, text, intent):
+    match = router.route(text)
+    assert match is not None and match.intent == intent, (text, match)

@@ -319,6 +319,13 @@ _BARE_BEFORE = {
              "get", "go", "never", "not", "just", "really", "hear", "see", "know", "feel"},
     "well": {"be", "come", "talk", "try", "figure", "need", "get", "make", "work"},
 }
+# violence and threats said through a recognizer ("hell lay into me", "ill regret it")
+_BARE_BEFORE["hell"] |= {"lay", "batter", "beat", "punch", "smash", "break", "snap", "lose",
+                         "kick", "attack", "choke", "strangle", "stab", "shoot", "throw",
+                         "grab", "push", "slap", "murder", "end", "make", "take", "use",
+                         "wreck", "trash", "burn", "lock", "stop", "keep", "follow"}
+_BARE_BEFORE["ill"] |= {"regret", "pay", "end", "make", "pack", "run", "hide", "lose",
+                        "snap", "lock", "sleep", "stay", "be"}
 _BARE_BEFORE["shell"] = _BARE_BEFORE["hell"]
 _BARE_BEFORE["hed"] = _BARE_BEFORE["hell"] | {"kill", "hurt", "said", "rather"}
 _BARE_BEFORE["shed"] = _BARE_BEFORE["hell"] - {"be"}

@@ -26,7 +26,7 @@ from ..intents import GUIDANCE, INTENTS, Intent
 from .clean import Clause, Cleaner, Utterance
 from .table import (GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, WITH_REASON, Compiled, CueFile, IntentCues,
                     SafetyCues, check_phrases, compile_table, packaged_cue_file)
-from .templates import compile_template
+from .templates import Vocab, compile_template
 from .grammar import spoken_forms
 
 SLOT_RANGES = {"minutes": (1, 24 * 60), "score": (0, 10)}
@@ -139,6 +139,17 @@ class Router:
                 m = self._match_clause(clause, list(GUIDANCE_ORDER), f"clause {n}", hits)
                 if m:
                     found.append(m)
+            denied = self._denied(utt)
+            if denied and found:
+                # "I'm not overwhelmed, I'm angry": a clause that denies an intent takes
+                # it away from the other clauses
+                kept = [m for m in found if m[0] not in denied]
+                if hits is not None and len(kept) < len(found):
+                    hits.append(Hit("none", "", "another clause denies "
+                                    + ", ".join(sorted(i.value for i in denied)), "clause"))
+                found = kept
+                if not found:
+                    return None
             if not found:
                 found = self._controls_in_every_clause(utt, hits)
             if not found:
@@ -147,9 +158,34 @@ class Router:
             found = self._two_controls_run_on(utt, hits)
         if not found:
             return None
-        # The first clause that asks for something wins ("help me calm down, I'm shaking").
+        # The first clause that asks for something wins ("help me calm down, I'm shaking"),
+        # except that naming the cycle is what one says before asking for the way out of it
+        # ("we're going in circles, let's stop for twenty minutes").
+        if found[0][0] == Intent.CYCLE:
+            found = [m for m in found if m[0] in _WAYS_OUT] + found
         intent, groups, _ = found[0]
         return self._finish(intent, 0.8, groups, utt)
+
+    def _denied(self, utt: Utterance) -> set[Intent]:
+        """Guidance intents a clause denies: the clause with its negation taken out
+        ("i am not overwhelmed" -> "i am overwhelmed") is a cue of that intent."""
+        denied: set[Intent] = set()
+        for clause in utt.clauses:
+            words = clause.cleaned
+            if not any(w in _NEGATIONS for w in words) or self._match_clause(
+                    clause, list(GUIDANCE_ORDER), "", None):
+                continue
+            kept: list[str] = []
+            for w in words:
+                if w in _NEGATIONS:
+                    if kept and kept[-1] in _NEGATED_AUX:
+                        kept.pop()
+                    continue
+                kept.append(w)
+            m = self._match_clause(self._cleaner.clause(kept), list(GUIDANCE_ORDER), "", None)
+            if m:
+                denied.add(m[0])
+        return denied
 
     def _controls_in_every_clause(self, utt: Utterance, hits) -> list:
         """'okay. stop.' or 'stop, please stop': every clause a control (or only fillers)."""
@@ -196,6 +232,9 @@ class Router:
             return []
         for clause in utt.clauses[1:]:
             if self._match_clause(clause, list(INTENTS[1:]), "", None):
+                return []
+            if first[0] in (Intent.SLOWER, Intent.FASTER) and _ROAD.intersection(clause.words):
+                # "slow down, there's a speed camera": said to whoever is driving
                 return []
         if hits is not None:
             hits.append(Hit(first[0].value, "", "", "the other clauses: a reason"))
@@ -245,6 +284,8 @@ class Router:
         encoded = [(w, self._c.vocab.encode(w)) for w in utt.all_strings()]
         for kind in SAFETY_KINDS:
             for words, enc in encoded:
+                if kind == "danger":
+                    enc = self._c.harmless.sub(lambda h: Vocab.OTHER * len(h.group()), enc)
                 m = self._c.safety[kind].search(enc)
                 if m:
                     kinds.append(kind)
@@ -315,6 +356,20 @@ class Router:
             if re.search(_unnamed(compile_template(t, self._c.vocab, self._c.macros)), encoded):
                 return t
         return ""
+
+_NEGATIONS = frozenset(("not", "never"))
+# What one asks for after naming the cycle (not the roles in it: "I'm chasing, he's running").
+_WAYS_OUT = frozenset((Intent.PAUSE, Intent.GROUNDING, Intent.BRIDGE, Intent.REPAIR,
+                       Intent.SOFT_STARTUP, Intent.NAME_PART))
+# A reason about the road makes "slow down" / "speed up" a word to the driver.
+_ROAD = frozenset((
+    "camera", "speed", "traffic", "road", "corner", "bend", "ice", "icy", "limit", "cyclist",
+    "cyclists", "bike", "pedestrian", "pedestrians", "junction", "roundabout", "lights",
+    "cop", "cops", "bump", "bumps", "crossing", "lorry", "truck", "lane", "motorway",
+    "highway", "exit", "turn", "turning", "brake", "brakes", "wet", "overtake", "tailgating",
+))
+_NEGATED_AUX = frozenset(("do", "does", "did"))
+
 
 def _unnamed(regex: str) -> str:
     return re.sub(r"\(\?P<\w+>", "(?:", regex)

@@ -50,6 +50,9 @@ class SafetyCues(_Strict):
     discreet: list[str] = Field(default_factory=list)
     present: list[str] = Field(default_factory=list)
     """the partner is here or can hear: an unclear plea ("help, quietly") is danger"""
+    harmless: list[str] = Field(default_factory=list)
+    """words that only sound like danger ("the dog won't let me leave"): blanked out
+    before the danger templates are searched"""
     macros: dict[str, str] = Field(default_factory=dict)
 
 
@@ -107,6 +110,7 @@ class Compiled:
     alone: re.Pattern
     discreet: re.Pattern
     present: re.Pattern
+    harmless: re.Pattern
     bedside: re.Pattern
     away: re.Pattern
     macros: Mapping[str, str]
@@ -175,7 +179,8 @@ def compile_table(cues: CueFile) -> Compiled:
         whole=whole, clause=clause, rules=rules, canonical=canonical, safety=safety,
         safety_rules={k: tuple(getattr(cues.safety, k)) for k in SAFETY_KINDS},
         alone=re.compile(_combine(cues.safety.alone, macros, counter, vocab)),
-        discreet=search(cues.safety.discreet), present=search(cues.safety.present), bedside=search(cues.slots.bedside),
+        discreet=search(cues.safety.discreet), present=search(cues.safety.present),
+        harmless=search(cues.safety.harmless), bedside=search(cues.slots.bedside),
         away=search(cues.slots.away), macros=macros, vocab=vocab)
 
 

@@ -38,6 +38,8 @@ GAP_STOPS = (
     "partner", "husband", "wife", "boyfriend", "girlfriend", "kids", "son", "daughter",
     "mom", "dad", "mother", "father", "friend", "boss", "dog", "cat", "sister", "brother",
     "stop", "stopped", "quit", "used", "less", "still",
+    # permission, pretence, blame: "i am allowed to be upset" claims no state
+    "allowed", "entitled", "supposed", "pretending", "faking", "accused", "blamed",
 )
 
 
