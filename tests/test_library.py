@@ -266,3 +266,18 @@ def test_every_countrys_helplines_said_by_the_device_trigger_nothing():
             if line is not None:
                 for text in (f"Call {line.said}.", f"You can call {line.said}, any time."):
                     assert self_triggers(text, router) is None, (code, text)
+
+
+def test_a_helpline_name_that_sounds_like_a_cue_is_refused_in_a_safety_step(monkeypatch):
+    """The check fills every country's lines into a step, so a name that routes is caught
+    before the device could say it (and then hear itself)."""
+    from voiceguide import helplines
+    from voiceguide.helplines import Helplines, Line
+    from voiceguide.library import self_triggers
+    from voiceguide.router import default_router
+
+    router = default_router()
+    assert self_triggers("Call {dv_line}.", router) is None
+    monkeypatch.setitem(helplines.COUNTRIES, "XX", Helplines(
+        Line("112"), None, Line("0800 123 456", "I'm not safe")))
+    assert "would trigger safety" in (self_triggers("Call {dv_line}.", router) or "")

@@ -267,6 +267,7 @@ def test_the_device_hears_again_after_the_audio_server_restarts(room, tmp_path):
         code = listen.stop(signal.SIGTERM)  # as systemd stops the service
     assert code == 0, listen.err.lines
     assert "voiceguide: stopped." in listen.err.lines, listen.err.lines
+    assert not [x for x in listen.err.lines if "did not stop" in x], listen.err.lines
     lost = next(line for line in listen.err.lines if "reopening it" in line)
     assert lost.startswith("voiceguide: the microphone"), lost
     print(f"audio server restart: back {noticed:.1f} s after the server was up again "

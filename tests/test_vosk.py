@@ -137,3 +137,27 @@ def test_model_list_finds_installed_models(cli, ko_model, tmp_path):
     config.write_text(f'[listen]\nmodel = "{ko_model}"\n')
     out = cli("model", "list", env={"VOICEGUIDE_CONFIG": str(config)}, check=0).stdout
     assert str(ko_model) in out
+
+
+def test_auto_takes_only_an_english_vosk_model(ko_model, tmp_path, monkeypatch):
+    """A Korean model in the user's models folder: auto, with Whisper unavailable, falls
+    back past it to PocketSphinx, without even trying it (no cue would ever match)."""
+    from voiceguide.config import Settings
+    from voiceguide.hearing.registry import choose_engine
+    from voiceguide.router import default_router
+
+    models = tmp_path / "data" / "voiceguide" / "models"
+    models.mkdir(parents=True)
+    (models / "vosk-model-small-ko-0.22").symlink_to(ko_model)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.model_validate({"listen": {"whisper_model": "base.en"}})  # not here
+    router = default_router()
+    auto = choose_engine(None, None, settings, router)
+    assert auto.engine.name == "pocketsphinx", auto.line
+    assert "vosk" not in auto.reason, auto.reason
+    from voiceguide.errors import EngineUnavailable
+
+    # Asked for by name, that model is tried, and refused in one line for English cues.
+    with pytest.raises(EngineUnavailable, match="vosk-model-small-ko.*English model"):
+        choose_engine("vosk", None, settings, router)

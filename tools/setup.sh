@@ -49,15 +49,19 @@ if [ ! -f "$stamp" ] && [ ! -f "${stamp%-0}-1" ]; then
   echo "setup: installing voiceguide into .venv (first time takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   # The constraints pin every package, setuptools for the build included.
+  pinned=1
   if ! PIP_CONSTRAINT="$PWD/constraints.txt" .venv/bin/python -m pip install -q -e "$extras"; then
-    # A Raspberry Pi may not find a wheel of every tested version (they were resolved on
-    # x86_64): take the newest that install there, and say so.
+    # The pins were resolved on x86_64: a Raspberry Pi may not find a wheel of every one.
+    # There, take the newest versions that install, say so, and try the pins again next
+    # time. Anywhere else a failure is a failure (no network, a broken index).
+    case "$(uname -m)" in x86_64|amd64) exit 1 ;; esac
     echo "setup: the tested versions (constraints.txt) do not all install on $(uname -m);" \
          "installing the newest versions that do" >&2
     .venv/bin/python -m pip install -q -e "$extras"
+    pinned=0
   fi
   rm -f .venv/.installed-*
-  touch "$stamp"
+  if [ "$pinned" = 1 ]; then touch "$stamp"; fi
 fi
 
 if [ "$want_test" = 1 ]; then

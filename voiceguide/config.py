@@ -27,6 +27,8 @@ def _device(value):
         raise ValueError("a device is a name or an index, not true/false")
     if isinstance(value, float):
         raise ValueError("a device index is a whole number, an integer such as 2")
+    if value is not None and not isinstance(value, (int, str)):
+        raise ValueError("a device is a name in quotes or an index such as 2")
     if isinstance(value, str):
         value = value.strip()
         if not value:

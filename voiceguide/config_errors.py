@@ -38,7 +38,7 @@ def plain_error(err: ValidationError, model: type[BaseModel]) -> str:
     if first["type"] == "value_error" and not (isinstance(extra, dict) and "allowed" in extra):
         # a validator of ours said what is wrong, and the field has no summary of its own
         reason = str(first["ctx"]["error"]) if "ctx" in first else first["msg"]
-        return f"{key}: {reason}; not {_shown(first.get('input'))}"
+        return f"{key}: {reason} (the file says {_shown(first.get('input'))})"
     return f"{key} must be {allowed(fields)}, not {_shown(first.get('input'))}"
 
 

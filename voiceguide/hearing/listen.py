@@ -11,6 +11,7 @@ runner's ``submit`` stops playback for it).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -83,6 +84,17 @@ class RunnerSpeech:
                     if now - t < self._keep or i == len(self._lines) - 1]
 
 
+SHUTDOWN_WAIT = 60
+"""Seconds `listen` waits at exit for a decode in progress (the service unit's
+TimeoutStopSec leaves room for this and for the voice's own wait)."""
+
+
+def _ignore_stop_signals() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def offer_mode(session) -> str:
     """What the session waits for: a 0-10 answer, a yes / no, or nothing."""
     offer = session.offer
@@ -152,10 +164,12 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
             stop.set()
             # Let a decode in progress finish: native code (CTranslate2, PortAudio) still
             # running on a daemon thread at interpreter exit can crash the process, and a
-            # busy machine can make one decode take many seconds.
-            thread.join(timeout=120)
+            # busy machine can make one decode take many seconds. A second Ctrl-C or
+            # SIGTERM meanwhile must not cut that wait short.
+            _ignore_stop_signals()
+            thread.join(timeout=SHUTDOWN_WAIT)
             if thread.is_alive():
-                log.warning("hearing did not stop within 120 s")
+                log.warning("hearing did not stop within %d s", SHUTDOWN_WAIT)
             if mic.overflows:
                 events.status(f"{mic.overflows} audio blocks were dropped")
             if hearing.stale_dropped:

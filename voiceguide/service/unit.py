@@ -66,6 +66,8 @@ def unit_text(command: list[str], workdir: str | None = "%h") -> str:
         "# A lost microphone that does not come back ends listen with an error: start again.",
         "Restart=on-failure",
         "RestartSec=5",
+        "# Stopping waits for a decode and a render in progress (60 s each at most).",
+        "TimeoutStopSec=150",
         "Environment=PYTHONUNBUFFERED=1",
         "# The journal gets the names of the cues heard, never the words said",
         "# (unless listen.log_transcripts = true in the config).",

@@ -55,7 +55,7 @@ class _NativeCalls:
                 self._active -= 1
                 self._cond.notify_all()
 
-    def drain(self, limit: float = 120.0) -> None:  # a render on a busy Pi can be slow
+    def drain(self, limit: float = 60.0) -> None:  # a render on a busy Pi can be slow
         with self._cond:
             self.closing = True
             self._cond.wait_for(lambda: self._active == 0, timeout=limit)
