@@ -14,51 +14,20 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 import whisper_audio as wa  # noqa: E402
 
-from voiceguide.audio import Audio  # noqa: E402
 from voiceguide.config import Settings  # noqa: E402
 from voiceguide.hearing.pipeline import Hearing  # noqa: E402
 from voiceguide.hearing.registry import choose_engine  # noqa: E402
-from voiceguide.library import load_library  # noqa: E402
 from voiceguide.router import default_router  # noqa: E402
+# The tests' own stand-in and mixing; the device's lines as spoken (numbers filled in).
+from test_whisper import DeviceSpeaking, device_speech, over  # noqa: E402
 
 SCRIPTS = ("grounding-feet-and-breath", "flooded-body-first", "chasing-soothe-the-part",
            "safety-get-safe")
-
-
-class DeviceSpeaking:
-    def __init__(self, lines):
-        self.lines = list(lines)
-
-    def speaking(self) -> bool:
-        return True
-
-    def recent_lines(self) -> list[str]:
-        return self.lines
-
-
-def device(script_id: str) -> tuple[Audio, list[str]]:
-    from test_hearing import render_script
-
-    lines = [s.text for s in load_library().get(script_id).steps]
-    return render_script(script_id).resampled(16000), lines
-
-
-def over(dev: Audio, person: Audio, at: float, gain_db: float) -> Audio:
-    x = dev.samples.copy()
-    p = person.samples
-    vd, vp = x[np.abs(x) > 0.02], p[np.abs(p) > 0.02]
-    p = p * np.sqrt(np.mean(vd ** 2) / np.mean(vp ** 2)) * 10 ** (gain_db / 20)
-    start = int(at * 16000)
-    n = min(len(p), len(x) - start)
-    x[start:start + n] += p[:n]
-    return Audio(np.clip(x, -1, 1).astype(np.float32), 16000)
 
 
 def main() -> None:
@@ -76,7 +45,7 @@ def main() -> None:
               and (m := router.route(p.text)) is not None and m.intent == "safety"]
     safety = safety[:args.phrases]
     print(f"{len(safety)} tune safety phrasings the router knows as text")
-    devices = [device(s) for s in SCRIPTS]
+    devices = [device_speech(s) for s in SCRIPTS]
     for name in args.engines.split(","):
         engine = choose_engine(name, None, Settings(), router).engine
         own = 0
@@ -99,7 +68,7 @@ def main() -> None:
                     heard += "safety" in got
                     if "safety" not in got:
                         misses.append(f"{voice}: {phrase.text!r}")
-                stop = wa.speech("stop", args.voices.split(",")[k % 3])
+                stop = wa.speech("stop", args.voices.split(",")[k % len(args.voices.split(","))])
                 dev, lines = devices[k % len(devices)]
                 h = Hearing(engine, router, speaker=DeviceSpeaking(lines))
                 stops += "stop" in [d.match.intent.value for d in
