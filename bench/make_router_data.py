@@ -1,6 +1,6 @@
 """Generate training data for the statistical router techniques (reproducible, seeded).
 
-Positives: random expansions of the cue table's templates (voiceguide/cues.toml), with
+Positives: random expansions of the cue table's templates (voiceguide/lang/en/), with
 fillers and repetitions sprinkled in as people speak. Negatives: random expansions of
 bench/data/router_negative_templates.txt (household talk, TV, argument talk, and a
 near-miss for every cue word). Neither split in bench/data/router_{tune,report}.tsv is used.

@@ -42,6 +42,9 @@ def error(tmp_path, text: str) -> str:
     ("[session]\ncrisis_line = \"the Samaritans\"\n",
      "session.crisis_line must be a phone number, optionally followed by a comma and a name"),
     ("session = 3\n", "session must be a [session] table of settings"),
+    ("[router]\nlanguage = \"xx\"\n",
+     'router.language must be a language that comes with voiceguide, such as "en", or the '
+     'path of a language folder'),
 ])
 def test_config_errors_are_one_plain_sentence(tmp_path, text, expected):
     message = error(tmp_path, text)

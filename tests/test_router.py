@@ -12,7 +12,7 @@ from voiceguide.errors import CueError
 from voiceguide.intents import CONTROLS, GUIDANCE, INTENTS
 from voiceguide.router import Router, default_router, expand
 from voiceguide.routing.explain import format_explanation
-from voiceguide.routing.table import load_cue_file
+from voiceguide.routing.table import load_language
 from voiceguide.text import normalize
 
 
@@ -391,16 +391,37 @@ def test_a_small_router_from_phrase_lists():
     assert r.route("halt the car") is None
 
 
-@pytest.mark.parametrize("text,error", [
-    ('[intents.flooded]\nphrases = ["(a|b"]', "missing"),
-    ('[intents.flooded]\npatterns = ["<NOPE> flooded"]', "unknown macro"),
-    ('[intents.flooded]\npatterns = ["i am flooded?"]', "unexpected"),
-    ('[intents.flooded]\nphrasez = ["x"]', "phrasez"),
-    ('[intents.flooded\n', "not valid TOML"),
+@pytest.mark.parametrize("file,text,error", [
+    ("flooded.toml", 'phrases = ["(a|b"]', r"flooded\.toml: phrases: missing"),
+    ("flooded.toml", 'patterns = ["<NOPE> flooded"]', r"flooded\.toml: patterns: unknown macro"),
+    ("flooded.toml", 'patterns = ["i am flooded?"]', r"flooded\.toml: patterns: unexpected"),
+    ("flooded.toml", 'phrasez = ["x"]', r"flooded\.toml: phrasez: Extra inputs"),
+    ("flooded.toml", 'phrases = ["x"', r"flooded\.toml: not valid TOML"),
+    ("safety.toml", 'danger = ["(he|she) hit me"]\nkinds = []', r"safety\.toml: kinds"),
+    ("safety.toml", 'danger = ["<HURT> me"]', r"safety\.toml: danger: unknown macro"),
+    ("_common.toml", '[fillers]\nanywhere = "um"', r"_common\.toml: fillers\.anywhere"),
+    ("_common.toml", '[macros]\nME = "(me|myself"\n[slots]\naway = ["left <ME>"]',
+     r"_common\.toml: macros\.ME: missing"),
+    ("dance.toml", 'phrases = ["tango"]', r"dance\.toml: 'dance' is not an intent"),
 ])
-def test_broken_cue_tables_name_the_problem(text, error):
+def test_broken_language_files_name_the_file_and_field(tmp_path, file, text, error):
+    (tmp_path / "_common.toml").write_text("")
+    (tmp_path / "stop.toml").write_text('phrases = ["stop"]\n')
+    (tmp_path / file).write_text(text)
     with pytest.raises(CueError, match=error):
-        Router(load_cue_file(text))
+        Router(load_language(tmp_path))
+
+
+def test_a_language_folder_of_ones_own(tmp_path):
+    (tmp_path / "_common.toml").write_text('[fillers]\nleading = ["bitte"]\n')
+    (tmp_path / "stop.toml").write_text('phrases = ["halt"]\n')
+    (tmp_path / "safety.toml").write_text('alone = ["hilfe"]\n')
+    r = default_router(str(tmp_path))
+    assert r.route("bitte halt").intent == "stop"
+    assert r.route("hilfe").slots == {"safety": "general"}
+    assert r.intents() == ["safety", "stop"]
+    with pytest.raises(CueError, match="no language 'xx'"):
+        default_router("xx")
 
 
 @pytest.mark.parametrize("text,tokens", [

@@ -78,7 +78,7 @@ class App:
     @classmethod
     def load(cls, config: Path | None = None, **callbacks) -> "App":
         settings = load_settings(config)
-        router = default_router()
+        router = default_router(settings.router.language)
         library = load_library(settings.user_scripts_dir(), router)
         return cls(settings, router, library, list(library.problems), **callbacks)
 

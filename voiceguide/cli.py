@@ -123,7 +123,8 @@ def cmd_scripts(app: App, args) -> int:
 def cmd_route(args) -> int:
     from .routing.explain import format_explanation
 
-    router = default_router()
+    settings = load_settings(Path(args.config) if args.config else None)
+    router = default_router(settings.router.language)
     lines = [" ".join(args.text)] if args.text else [ln.rstrip("\n") for ln in sys.stdin]
     for text in lines:
         if args.explain:
@@ -144,7 +145,7 @@ def cmd_route(args) -> int:
 def cmd_check(app_args) -> int:
     args = app_args
     settings = load_settings(Path(args.config) if args.config else None)
-    router = default_router()
+    router = default_router(settings.router.language)
     problems: list[str] = []
     if args.files:
         for f in args.files:

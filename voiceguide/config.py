@@ -14,7 +14,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 
 from ._compat import tomllib
 from .config_errors import plain_error
-from .errors import ConfigError
+from .errors import ConfigError, VoiceguideError
 from .hearing.names import EMBEDDED_WHISPER, EngineName, VoskDecoding
 from .helplines import COUNTRIES, PHONE, Helplines, country_code, helplines, parse_line
 
@@ -203,10 +203,30 @@ class ListenSettings(_Model):
     service manager such as systemd then starts voiceguide again)."""
 
 
+class RouterSettings(_Model):
+    language: str = Field(default="en", json_schema_extra={
+        "allowed": 'a language that comes with voiceguide, such as "en", or the path of a '
+                   'language folder (the files of voiceguide/lang/en, in another language)'})
+    """What the router understands: a packaged language folder by name, or a folder of
+    one's own with the same files."""
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        from .routing.table import language_folder
+
+        try:
+            language_folder(value)
+        except VoiceguideError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
 class Settings(_Model):
     speech: SpeechSettings = SpeechSettings()
     session: SessionSettings = SessionSettings()
     listen: ListenSettings = ListenSettings()
+    router: RouterSettings = RouterSettings()
     user_scripts: Path | None = None
     """Folder of extra or overriding script files; None = <config dir>/scripts if it exists."""
 

@@ -25,7 +25,7 @@ def _settings(args):
 
 def cmd_hear(args) -> int:
     settings = _settings(args)
-    router = default_router()
+    router = default_router(settings.router.language)
     choice = choose_engine(args.engine, args.model, settings, router)
     engine = choice.engine
     print(f"voiceguide: recognizing with {choice.line}", file=sys.stderr)
@@ -138,7 +138,7 @@ def cmd_doctor(args) -> int:
         line(True, "noise suppression (pyspeex-noise) for noisy rooms")
     except ImportError:
         line(False, "noise suppression (pyspeex-noise)", "pip install pyspeex-noise")
-    router = default_router()
+    router = default_router(settings.router.language)
     for name in ENGINES:
         wanted = settings.listen.engine in ("auto", name)
         try:

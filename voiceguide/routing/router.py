@@ -1,6 +1,6 @@
 """The intent router: typed or recognized text -> IntentMatch | None.
 
-Pure code, no I/O per utterance (the packaged cue table is read once). How it decides:
+Pure code, no I/O per utterance (the language folder's cue table is read once). How it decides:
 
 * **Safety first, found anywhere.** A first-person statement of danger, violence or
   self-harm anywhere in the utterance routes to safety and wins over everything; "help",
@@ -24,8 +24,9 @@ from typing import Iterable, Mapping
 from ..errors import CueError
 from ..intents import GUIDANCE, INTENTS, Intent
 from .clean import Clause, Cleaner, Utterance
-from .table import (GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, WITH_REASON, Compiled, CueFile, IntentCues,
-                    SafetyCues, check_phrases, compile_table, packaged_cue_file)
+from .table import (DEFAULT_LANGUAGE, GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, WITH_REASON,
+                    Compiled, CueFile, IntentCues, SafetyCues, check_phrases, compile_table,
+                    packaged_cue_file)
 from .templates import Vocab, compile_template
 from .grammar import spoken_forms
 
@@ -407,7 +408,8 @@ def _simple_table(cues: Mapping[str, Iterable[str]], leading: Iterable[str],
             k: v.model_dump() for k, v in intents.items()}})
 
 
-@lru_cache(maxsize=1)
-def default_router() -> Router:
-    """The router built from the packaged cue table (cached: built once per process)."""
-    return Router(packaged_cue_file())
+@lru_cache(maxsize=None)
+def default_router(language: str = DEFAULT_LANGUAGE) -> Router:
+    """The router for a language (config ``router.language``): a packaged language's name
+    or a language folder's path (cached: built once per process and language)."""
+    return Router(packaged_cue_file(language))

@@ -1,4 +1,10 @@
-"""The cue table: loaded from TOML, validated, and compiled into regular expressions once."""
+"""The cue table: one language folder of TOML files, validated, and compiled into regular
+expressions once.
+
+A language folder (``voiceguide/lang/en``, or one of one's own) holds ``_common.toml``
+(fillers, rewrites, clauses said without a subject, macros, slot cues), ``safety.toml``
+and one ``<intent>.toml`` per other intent; see the comments at the top of
+``voiceguide/lang/en/_common.toml``."""
 
 from __future__ import annotations
 
@@ -6,7 +12,8 @@ import itertools
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,6 +21,9 @@ from .._compat import tomllib
 from ..errors import CueError
 from ..intents import ANSWERS, CONTROLS, GUIDANCE, INTENTS, Intent
 from .templates import Vocab, compile_template, expand
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 SAFETY_KINDS = ("self_harm", "danger", "general")
 """Safety kinds, in the order they win when an utterance says more than one: advice for
@@ -74,15 +84,24 @@ class Subjectless(_Strict):
     """prefix "it": "is our cycle again" -> "it is our cycle again" """
 
 
-class CueFile(_Strict):
+class CommonFile(_Strict):
+    """``_common.toml``: what every intent of a language shares."""
     fillers: Fillers = Fillers()
     rewrites: dict[str, str] = Field(default_factory=dict)
     """word sequences said another way ("u" -> "you", "how i can" -> "how can i")"""
     subjectless: Subjectless = Subjectless()
     macros: dict[str, str] = Field(default_factory=dict)
-    safety: SafetyCues = SafetyCues()
-    intents: dict[str, IntentCues] = Field(default_factory=dict)
     slots: SlotCues = SlotCues()
+
+
+class CueFile(CommonFile):
+    """One language's cue table, all its files together (:func:`load_language`)."""
+    safety: SafetyCues = SafetyCues()
+    """``safety.toml``"""
+    intents: dict[str, IntentCues] = Field(default_factory=dict)
+    """``<intent>.toml`` for each other intent, in priority order"""
+    source: str = ""
+    """the folder it was read from, for messages ("" for a table made in code)"""
 
 
 @dataclass(frozen=True)
@@ -117,22 +136,65 @@ class Compiled:
     vocab: Vocab
 
 
-def load_cue_file(text: str, name: str = "cues.toml") -> CueFile:
+COMMON = "_common.toml"
+SAFETY = "safety.toml"
+DEFAULT_LANGUAGE = "en"
+
+
+def packaged_languages() -> list[str]:
+    """Names of the language folders that come with voiceguide (voiceguide/lang/<name>)."""
+    root = resources.files("voiceguide").joinpath("lang")
+    return sorted(p.name for p in root.iterdir() if p.joinpath(COMMON).is_file())
+
+
+def language_folder(language: str) -> Traversable:
+    """A packaged language by name ("en"), or the path of a language folder of one's own."""
+    packaged = resources.files("voiceguide").joinpath("lang", language)
+    if language and packaged.joinpath(COMMON).is_file():
+        return packaged
+    path = Path(language).expanduser()
+    if language and path.joinpath(COMMON).is_file():
+        return path
+    raise CueError(f"no language {language!r}: not one of the packaged languages "
+                   f"({', '.join(packaged_languages())}) nor a folder with a {COMMON}")
+
+
+def load_language(folder: Traversable | Path) -> CueFile:
+    """Read and validate a language folder: ``_common.toml``, ``safety.toml`` and one
+    ``<intent>.toml`` per other intent (any may be missing but ``_common.toml``). A problem
+    is a :class:`CueError` naming the file and the field."""
+    common = _read(folder.joinpath(COMMON), CommonFile)
+    files = {p.name[:-len(".toml")]: p for p in folder.iterdir()
+             if p.name.endswith(".toml") and p.name != COMMON and p.is_file()}
+    unknown = sorted(set(files) - {i.value for i in INTENTS})
+    if unknown:
+        raise CueError(f"{files[unknown[0]]}: {unknown[0]!r} is not an intent; the files of a "
+                       f"language are {COMMON} and <intent>.toml for one of: "
+                       + ", ".join(i.value for i in INTENTS))
+    safety = _read(files[SAFETY[:-5]], SafetyCues) if SAFETY[:-5] in files else SafetyCues()
+    intents = {i.value: _read(files[i.value], IntentCues) for i in INTENTS
+               if i != Intent.SAFETY and i.value in files}
+    return CueFile(**dict(common), safety=safety, intents=intents, source=str(folder))
+
+
+def packaged_cue_file(language: str = DEFAULT_LANGUAGE) -> CueFile:
+    """The cue table of a packaged language (or of a language folder's path)."""
+    return load_language(language_folder(language))
+
+
+def _read(file: Traversable | Path, model: type[_Strict]):
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(file.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise CueError(f"{name}: not valid TOML: {exc}") from None
+        raise CueError(f"{file}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise CueError(f"{file}: cannot read ({exc.strerror})") from None
     try:
-        return CueFile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise CueError(f"{name}: {where}: {err['msg']}") from None
-
-
-def packaged_cue_file() -> CueFile:
-    text = resources.files("voiceguide").joinpath("cues.toml").read_text("utf-8")
-    return load_cue_file(text)
+        raise CueError(f"{file}: {where}: {err['msg']}") from None
 
 
 _GROUP = re.compile(r"\(\?P<(\w+)>")
@@ -150,6 +212,18 @@ def _combine(templates: Iterable[str], macros: Mapping[str, str], counter,
 
 
 def compile_table(cues: CueFile) -> Compiled:
+    """Every template of a language compiled; a template that cannot be read is a
+    :class:`CueError` naming its file and field."""
+    for name in cues.intents:
+        if name not in INTENTS or name == "safety":
+            raise CueError(f"unknown intent {name!r} in the cue table")
+    try:
+        return _compile(cues)
+    except CueError as exc:
+        raise CueError(f"{_culprit(cues)}: {exc}") from None
+
+
+def _compile(cues: CueFile) -> Compiled:
     macros = {**cues.macros, **cues.safety.macros}
     counter = itertools.count()
     vocab = Vocab()
@@ -158,8 +232,6 @@ def compile_table(cues: CueFile) -> Compiled:
     canonical: dict[Intent, re.Pattern] = {}
     rules: dict[Intent, tuple[str, ...]] = {}
     for name, table in cues.intents.items():
-        if name not in INTENTS or name == "safety":
-            raise CueError(f"unknown intent {name!r} in the cue table")
         intent = Intent(name)
         templates = tuple(table.phrases) + tuple(table.patterns)
         rules[intent] = templates + tuple(t for t in table.whole_only if t not in templates)
@@ -184,6 +256,30 @@ def compile_table(cues: CueFile) -> Compiled:
         away=search(cues.slots.away), macros=macros, vocab=vocab)
 
 
+def _culprit(cues: CueFile) -> str:
+    """The file and field of the first template that does not compile (macros first: a
+    broken macro breaks every template that uses it)."""
+    macros = {**cues.macros, **cues.safety.macros}
+    safety = cues.safety
+    fields = [(COMMON, f"macros.{k}", [v]) for k, v in cues.macros.items()]
+    fields += [(SAFETY, f"macros.{k}", [v]) for k, v in safety.macros.items()]
+    fields += [(COMMON, f"slots.{k}", getattr(cues.slots, k)) for k in SlotCues.model_fields]
+    fields += [(SAFETY, k, getattr(safety, k)) for k in SafetyCues.model_fields if k != "macros"]
+    fields += [(f"{name}.toml", k, getattr(table, k)) for name, table in cues.intents.items()
+               for k in ("phrases", "patterns", "whole_only")]
+    for file, field, templates in fields:
+        for t in templates:
+            try:
+                compile_template(t, Vocab(), macros)
+            except CueError:
+                return f"{_file(cues, file)}: {field}"
+    return cues.source or "the cue table"
+
+
+def _file(cues: CueFile, file: str) -> str:
+    return f"{cues.source}/{file}" if cues.source else file
+
+
 def check_phrases(cues: CueFile) -> dict[Intent, list[str]]:
     """intent -> its canonical phrases expanded; a phrase claimed by two intents is an error."""
     owner: dict[str, str] = {}
@@ -194,7 +290,11 @@ def check_phrases(cues: CueFile) -> dict[Intent, list[str]]:
             if "<" in template or "*" in template:
                 raise CueError(f"phrase {template!r} of {name} uses a macro or wildcard; "
                                "put it under patterns")
-            for phrase in expand(template):
+            try:
+                expanded = expand(template)
+            except CueError as exc:
+                raise CueError(f"{_file(cues, name + '.toml')}: phrases: {exc}") from None
+            for phrase in expanded:
                 other = owner.setdefault(phrase, name)
                 if other != name:
                     raise CueError(f"phrase {phrase!r} is a cue for both {other} and {name}")

@@ -63,7 +63,7 @@ def cmd_prepare(args) -> int:
     from . import build_voice
 
     settings = _settings(args)
-    library = load_library(settings.user_scripts_dir(), default_router())
+    library = load_library(settings.user_scripts_dir(), default_router(settings.router.language))
     lines = fixed_lines(library, static_values(settings.session))
     voice = build_voice(settings.speech, notify=_notice)
     print(f"voiceguide: preparing {len(lines)} lines with {voice.lanes[0].engine.describe()}",
