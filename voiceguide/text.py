@@ -3,62 +3,84 @@
 Everything the router compares goes through :func:`normalize`: lower case, plain
 apostrophes, no punctuation, contractions expanded, number words turned into digits,
 and durations ("half an hour", "2 hours", "twenty mins") turned into ``<N> minutes``.
+
+The words are a language's data (the ``[normalize]`` table of its ``_common.toml``): a
+:class:`Normalizer` is built from them. The router builds one for its own language; the
+module functions (:func:`normalize`, :func:`number_to_words`, ...) use the packaged
+English one. What stays here is what no language changes: ``minutes`` is the token a
+duration becomes (templates say ``{minutes} minutes``), and an hour is 60 of them.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
 
-CONTRACTIONS: dict[str, str] = {
-    "i'm": "i am", "im": "i am", "i've": "i have", "ive": "i have", "i'll": "i will",
-    "i'd": "i would", "we're": "we are", "we've": "we have", "we'll": "we will",
-    "we'd": "we would", "you're": "you are", "youre": "you are", "you've": "you have",
-    "they're": "they are", "he's": "he is", "hes": "he is", "she's": "she is",
-    "shes": "she is", "it's": "it is", "its": "it is", "that's": "that is",
-    "thats": "that is", "what's": "what is", "whats": "what is", "there's": "there is",
-    "let's": "let us", "lets": "let us", "can't": "can not", "cant": "can not",
-    "cannot": "can not", "don't": "do not", "dont": "do not", "doesn't": "does not",
-    "doesnt": "does not", "didn't": "did not", "didnt": "did not", "won't": "will not",
-    "wont": "will not", "isn't": "is not", "isnt": "is not", "aren't": "are not",
-    "wasn't": "was not", "wouldn't": "would not", "couldn't": "could not",
-    "shouldn't": "should not", "gonna": "going to", "wanna": "want to",
-    "gotta": "got to", "ok": "okay", "okey": "okay", "k": "okay",
-    "he'll": "he will", "she'll": "she will", "they'll": "they will", "you'll": "you will",
-    "it'll": "it will", "he'd": "he would", "she'd": "she would", "they'd": "they would",
-    "you'd": "you would", "they've": "they have", "hasn't": "has not", "haven't": "have not",
-    "hadn't": "had not", "weren't": "were not", "here's": "here is",
-    "who's": "who is", "how's": "how is", "ain't": "is not", "y'all": "you all",
-    "kinda": "kind of", "sorta": "sort of", "lemme": "let me", "gimme": "give me",
-    "tryna": "trying to", "outta": "out of", "cuz": "because", "cos": "because",
-    "i'ma": "i am going to", "imma": "i am going to", "idk": "i do not know",
-    "alright": "all right", "everythings": "everything is", "nothings": "nothing is",
-    "somethings": "something is", "he'll've": "he will have",
-}
+from pydantic import BaseModel, ConfigDict, Field
 
-# Words a recognizer writes for a cue word that sounds the same.
-HOMOPHONES: dict[str, str] = {
-    "brake": "break", "brakes": "breaks", "paws": "pause", "floated": "flooded",
-    "grownd": "ground",
-}
+from ._compat import tomllib
 
-UNITS = {
-    "zero": 0, "oh": None, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19,
-}
-TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
-}
-# Spoken forms used when a recognizer grammar needs words for a number.
-NUMBER_WORDS = {v: k for k, v in UNITS.items() if v is not None} | {
-    v: k for k, v in TENS.items() if k != "fourty"
-}
+MINUTES = "minutes"
+"""The token every duration is written as, after its number ("half an hour" -> "30 minutes")."""
+HOURS = "hours"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Numbers(_Strict):
+    units: dict[str, int] = Field(default_factory=dict)
+    """number words below ten ("zero" = 0 ... "nine" = 9)"""
+    teens: dict[str, int] = Field(default_factory=dict)
+    """the other number words below twenty"""
+    tens: dict[str, int] = Field(default_factory=dict)
+    """"twenty" = 20 ...: a word for 1..9 after one adds to it ("twenty five" -> 25)"""
+    unspoken: list[str] = Field(default_factory=list)
+    """number words read, but never offered to a recognizer grammar (a misspelling)"""
+
+
+class ApostropheS(_Strict):
+    suffix: str = "'s"
+    read_as: str = ""
+    """the word the suffix stands for before one of ``before`` ("the cycle's got us")"""
+    before: list[str] = Field(default_factory=list)
+    """before any other word the suffix is dropped ("the dog's bowl")"""
+
+
+class TimeWords(_Strict):
+    minutes: list[str] = Field(default_factory=list)
+    """words for minutes after a number ("min", "minute")"""
+    hours: list[str] = Field(default_factory=list)
+    """words for hours after a number: "2 hours" -> "120 minutes" """
+    spelled_out: list[str] = Field(default_factory=list)
+    """minute words written "minutes" even without a number before them"""
+    after_digits: dict[str, str] = Field(default_factory=dict)
+    """a suffix written on digits -> the word it is split into ("20min" -> "20 minutes")"""
+
+
+class Duration(_Strict):
+    minutes: int
+    said: list[str]
+    """word sequences read as "<minutes> minutes" (the first that fits wins)"""
+
+
+class NormalizeWords(_Strict):
+    """``[normalize]`` in a language's ``_common.toml``."""
+    contractions: dict[str, str] = Field(default_factory=dict)
+    """a word, with or without its apostrophe -> the words it stands for"""
+    homophones: dict[str, str] = Field(default_factory=dict)
+    """a word a recognizer writes for a cue word that sounds the same -> that word"""
+    numbers: Numbers = Numbers()
+    apostrophe_s: ApostropheS = ApostropheS()
+    time: TimeWords = TimeWords()
+    durations: list[Duration] = Field(default_factory=list)
+    """applied in this order ("an hour and a half" before "an hour")"""
+
 
 _PUNCT = re.compile(r"[^\w\s']+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
-_DIGITS_WITH_UNIT = re.compile(r"^(\d+)(min|mins|m|h|hr|hrs|am|pm)$")
 
 
 def tokens(text: str) -> list[str]:
@@ -68,81 +90,117 @@ def tokens(text: str) -> list[str]:
     return [t.strip("'") for t in text.split() if t.strip("'")]
 
 
-# "the cycle's got us", "the part's activated": 's is "is" before these words.
-_IS_BEFORE = {"got", "gotten", "been", "going", "getting", "not", "too", "so", "really",
-              "happening", "back", "on", "here", "starting", "taking", "activated", "in", "up",
-              "loud", "running", "driving", "talking", "a", "the", "just", "all", "over",
-              "triggered", "still", "coming", "leaving", "gone", "out", "off", "like"}
+class Normalizer:
+    """:func:`normalize` in one language's words."""
+
+    def __init__(self, words: NormalizeWords):
+        self.contractions = {k: v.split() for k, v in words.contractions.items()}
+        self.contraction_keys = frozenset(words.contractions)
+        self.homophones = dict(words.homophones)
+        n = words.numbers
+        self.units = {**n.units, **n.teens}
+        self.tens = dict(n.tens)
+        unspoken = set(n.unspoken)
+        self.number_words = {v: k for k, v in {**n.units, **n.teens}.items()
+                             if k not in unspoken}
+        self.number_words |= {v: k for k, v in n.tens.items() if k not in unspoken}
+        s = words.apostrophe_s
+        self.s_suffix, self.s_word, self.s_before = s.suffix, s.read_as, frozenset(s.before)
+        t = words.time
+        self.time_units = {w: MINUTES for w in t.minutes} | {w: HOURS for w in t.hours}
+        self.spelled_out = frozenset(t.spelled_out)
+        suffixes = sorted(t.after_digits, key=len, reverse=True)
+        self.after_digits = dict(t.after_digits)
+        self.digits_with_unit = re.compile(
+            r"^(\d+)(" + "|".join(map(re.escape, suffixes)) + r")$") if suffixes else None
+        self.durations = [
+            (re.compile(r"\b(?:" + "|".join(map(re.escape, d.said)) + r")\b"),
+             f"{d.minutes} {MINUTES}") for d in words.durations if d.said]
+
+    def normalize(self, text: str) -> list[str]:
+        """The canonical token list for ``text`` (see module docstring)."""
+        return self._durations(self._numbers(self._expand(tokens(text))))
+
+    def number_to_words(self, n: int) -> str:
+        """0..99 as spoken words, for recognizer grammars."""
+        if n in self.number_words:
+            return self.number_words[n]
+        tens, unit = divmod(n, 10)
+        return f"{self.number_words[tens * 10]} {self.number_words[unit]}"
+
+    def _expand(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        suffix = self.s_suffix
+        for i, w in enumerate(words):
+            if w.endswith(suffix) and w not in self.contraction_keys and len(w) > len(suffix):
+                nxt = words[i + 1] if i + 1 < len(words) else ""
+                stem = w[:-len(suffix)]
+                out += [stem, self.s_word] if nxt in self.s_before else [stem]
+                continue
+            m = self.digits_with_unit.match(w) if self.digits_with_unit else None
+            if m:
+                out += [m.group(1), self.after_digits[m.group(2)]]
+            else:
+                w = self.homophones.get(w, w)
+                said = self.contractions.get(w)
+                out += w.split() if said is None else said
+        return out
+
+    def _numbers(self, words: list[str]) -> list[str]:
+        """Turn runs of number words into digit tokens: 'twenty five' -> '25'."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            w = words[i]
+            if w in self.tens:
+                value = self.tens[w]
+                unit = self.units.get(words[i + 1]) if i + 1 < len(words) else None
+                if unit and unit < 10:
+                    value += unit
+                    i += 1
+                out.append(str(value))
+            elif w in self.units:
+                out.append(str(self.units[w]))
+            else:
+                out.append(w)
+            i += 1
+        return out
+
+    def _durations(self, words: list[str]) -> list[str]:
+        """Rewrite durations as '<N> minutes'."""
+        if self.durations:
+            text = " ".join(words)
+            for regex, minutes in self.durations:
+                text = regex.sub(minutes, text)
+            words = text.split()
+        out: list[str] = []
+        for w in words:
+            unit = self.time_units.get(w)
+            if unit and out and out[-1].isdigit():
+                if unit == HOURS:
+                    out[-1] = str(int(out[-1]) * 60)
+                out.append(MINUTES)
+            else:
+                out.append(MINUTES if unit == MINUTES and w in self.spelled_out else w)
+        return out
 
 
-def _expand(words: list[str]) -> list[str]:
-    out: list[str] = []
-    for i, w in enumerate(words):
-        if w.endswith("'s") and w not in CONTRACTIONS and len(w) > 2:
-            nxt = words[i + 1] if i + 1 < len(words) else ""
-            out += [w[:-2], "is"] if nxt in _IS_BEFORE else [w[:-2]]
-            continue
-        m = _DIGITS_WITH_UNIT.match(w)
-        if m:
-            unit = {"am": "am", "pm": "pm"}.get(m.group(2))
-            unit = unit or ("minutes" if m.group(2).startswith("m") else "hours")
-            out += [m.group(1), unit]
-        else:
-            w = HOMOPHONES.get(w, w)
-            out += CONTRACTIONS.get(w, w).split()
-    return out
+def load_normalize_words(language: str = "en") -> NormalizeWords:
+    """The ``[normalize]`` table of a packaged language."""
+    text = resources.files("voiceguide").joinpath("lang", language, "_common.toml").read_text(
+        "utf-8")
+    return NormalizeWords.model_validate(tomllib.loads(text).get("normalize", {}))
 
 
-def _numbers(words: list[str]) -> list[str]:
-    """Turn runs of number words into digit tokens: 'twenty five' -> '25'."""
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        w = words[i]
-        if w in TENS:
-            value = TENS[w]
-            if i + 1 < len(words) and UNITS.get(words[i + 1]) and UNITS[words[i + 1]] < 10:
-                value += UNITS[words[i + 1]]
-                i += 1
-            out.append(str(value))
-        elif UNITS.get(w) is not None:
-            out.append(str(UNITS[w]))
-        else:
-            out.append(w)
-        i += 1
-    return out
-
-
-_UNIT_WORDS = {"minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
-               "hour": "hours", "hours": "hours", "hr": "hours", "hrs": "hours"}
-
-
-def _durations(words: list[str]) -> list[str]:
-    """Rewrite durations as '<N> minutes'."""
-    text = " ".join(words)
-    text = re.sub(r"\b(?:an|1) hour and a half\b|\b(?:one|1) and a half hours?\b", "90 minutes", text)
-    text = re.sub(r"\bhalf an hour\b|\ba half hour\b|\bhalf hour\b", "30 minutes", text)
-    text = re.sub(r"\b(?:a|an) quarter of an hour\b|\ba quarter hour\b", "15 minutes", text)
-    text = re.sub(r"\ban hour\b|\ba hour\b", "60 minutes", text)
-    words = text.split()
-    out: list[str] = []
-    for w in words:
-        unit = _UNIT_WORDS.get(w)
-        if unit and out and out[-1].isdigit():
-            if unit == "hours":
-                out[-1] = str(int(out[-1]) * 60)
-            out.append("minutes")
-        elif unit and out and out[-1] == "one" and unit == "minutes":
-            out[-1] = "1"
-            out.append("minutes")
-        else:
-            out.append(unit if unit == "minutes" and w in ("min", "mins") else w)
-    return out
+@lru_cache(maxsize=None)
+def packaged_normalizer(language: str = "en") -> Normalizer:
+    """The normalizer of a packaged language (English for the module functions)."""
+    return Normalizer(load_normalize_words(language))
 
 
 def normalize(text: str) -> list[str]:
-    """The canonical token list for ``text`` (see module docstring)."""
-    return _durations(_numbers(_expand(tokens(text))))
+    """The canonical token list for ``text`` in English (see module docstring)."""
+    return packaged_normalizer().normalize(text)
 
 
 def normalize_str(text: str) -> str:
@@ -150,8 +208,5 @@ def normalize_str(text: str) -> str:
 
 
 def number_to_words(n: int) -> str:
-    """0..99 as spoken words, for recognizer grammars."""
-    if n in NUMBER_WORDS:
-        return NUMBER_WORDS[n]
-    tens, unit = divmod(n, 10)
-    return f"{NUMBER_WORDS[tens * 10]} {NUMBER_WORDS[unit]}"
+    """0..99 as spoken English words, for recognizer grammars."""
+    return packaged_normalizer().number_to_words(n)

@@ -3,53 +3,32 @@
 Steps, each recorded for ``route --explain``:
 
 1. split on punctuation (Whisper writes it; Vosk and PocketSphinx do not);
-2. normalize each piece (:func:`voiceguide.text.normalize`);
+2. normalize each piece (:class:`voiceguide.text.Normalizer`), read recognizer spellings
+   (:mod:`.spellings`) and the language's rewrites;
 3. split on a conjunction that starts a new clause ("..., and I need space") and before
    a new "I"/"we" in run-on text ("i'm flooded i need a break");
 4. per clause: drop repeated words ("i am i am so flooded", "stop stop"), stutter
    fragments ("fl flooded") and filler words anywhere ("um", "honestly", "like", "just");
    then, as a further variant, filler words at the edges ("okay", "now", "again").
+
+The words for each step are the language's (``_common.toml``: fillers, rewrites,
+subjectless, and the ``[clauses]``, ``[cleaning]`` and ``[spellings]`` lists).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..errors import CueError
-from ..text import normalize
+from ..text import Normalizer
+from .spellings import RecognizerSpellings
+
+if TYPE_CHECKING:
+    from .table import CommonFile
 
 _PIECES = re.compile(r"[.,;:!?\u2014\u2013\u2026]+|\s-\s|\"")
-_CONJUNCTIONS = {"and", "but", "so", "because", "cause", "then", "plus", "also"}
-_CLAUSE_STARTERS = {
-    "i", "we", "he", "she", "they", "my", "it", "this", "that", "you", "can", "could",
-    "let", "now", "please", "help", "there", "everything", "our", "his", "her", "their",
-}
-# No run-on split after these: "i think i am", "he said i", "scared i will", "so i".
-_NO_SPLIT_AFTER = {
-    "feel", "felt", "feels", "think", "thought", "know", "knew", "say", "said", "says",
-    "that", "like", "if", "when", "because", "as", "so", "and", "but", "or", "what", "how",
-    "why", "where", "wish", "hope", "guess", "mean", "scared", "afraid", "worried",
-    "terrified", "sure", "than", "until", "whether", "before", "after", "while", "since",
-    "swear", "believe", "tell", "told", "realize", "realise", "see", "notice", "wonder",
-    "bet", "suppose", "then", "hear", "heard", "whenever", "once", "frightened", "fear",
-    "feeling", "thinking", "saying", "knowing", "cause", "maybe", "probably", "unless",
-    "should", "could", "would", "can", "will", "do", "did", "does", "am", "was", "were",
-    "is", "are", "not", "to", "me", "ok", "okay", "yes", "yeah", "no", "um", "uh", "well",
-    "oh", "hey", "now", "you", "anyway", "honestly", "just", "really", "who", "which",
-    "example", "instance", "say", "saying", "try", "with",
-}
-_SPLIT_PRONOUNS = {"i", "we"}
-_REAL_SHORT_WORDS = {
-    "i", "a", "we", "he", "me", "my", "no", "so", "to", "in", "on", "at", "it", "is", "us",
-    "be", "do", "go", "or", "an", "as", "of", "up", "by", "if", "am", "oh", "ok",
-}
-_KEEP_LIKE_AFTER = {
-    "would", "feel", "felt", "feels", "feeling", "look", "looks", "looked", "sound",
-    "sounds", "seem", "seems", "something", "i", "you", "we", "they", "do", "not",
-    "it", "more", "much", "anything", "nothing", "kind", "sort", "things",
-}
 
 
 @dataclass(frozen=True)
@@ -71,33 +50,21 @@ class Clause:
     """nothing but fillers ("okay", "um", "sorry")"""
     is_whole: bool = False
     """the whole utterance (whole-only templates apply)"""
+    head: tuple[str, ...] = ()
+    """``trimmed`` cut before a word that starts a tail ("i need to ground myself before
+    i say something" -> "i need to ground myself"), or empty"""
+    subject_head: tuple[str, ...] = ()
+    """``subject`` cut the same way, or empty"""
 
     def variants(self, head: bool = True) -> list[tuple[str, ...]]:
         """Distinct word sequences to match, most literal first; ``head``: also the clause
         cut before a word that starts a tail ("... before i say something")."""
         out: list[tuple[str, ...]] = []
-        for w in (self.words, self.cleaned, self.trimmed, _head(self.trimmed) if head else (),
-                  self.subject, _head(self.subject) if head else (), self.subject_full):
+        for w in (self.words, self.cleaned, self.trimmed, self.head if head else (),
+                  self.subject, self.subject_head if head else (), self.subject_full):
             if w and w not in out:
                 out.append(w)
         return out
-
-
-# A clause may run on past its cue: "i need to ground myself before i say something".
-_TAIL_STARTERS = {"before", "after", "because", "since", "when", "whenever", "while", "even",
-                  "until", "unless", "though", "although", "cause", "and", "but", "or", "if",
-                  "so", "cuz", "till", "every", "whatever"}
-
-
-_PHRASAL = {"go", "going", "went", "run", "running", "ran", "chase", "chasing", "come",
-            "came", "coming", "look", "looking", "take", "taking", "looked", "chased"}
-
-
-def _head(words: tuple[str, ...]) -> tuple[str, ...]:
-    for i, w in enumerate(words):
-        if i >= 2 and w in _TAIL_STARTERS and not (w == "after" and words[i - 1] in _PHRASAL):
-            return words[:i]
-    return ()
 
 
 @dataclass(frozen=True)
@@ -119,37 +86,62 @@ class Utterance:
         return out
 
 
+Phrases = dict[str, list[tuple[str, ...]]]
+"""word sequences indexed by their first word, and by "$" + their last word"""
+
+
 class Cleaner:
-    def __init__(self, anywhere: Iterable[str], leading: Iterable[str],
-                 trailing: Iterable[str], rewrites: Mapping[str, str] | None = None,
-                 subjectless: Mapping[str, Iterable[str]] | None = None):
-        self.anywhere = _phrases(anywhere)
-        self.leading = _phrases(leading)
-        self.trailing = _phrases(trailing)
+    """Text -> :class:`Utterance`, in one language's words."""
+
+    def __init__(self, common: CommonFile, normalizer: Normalizer | None = None):
+        self.normalize = (normalizer or Normalizer(common.normalize)).normalize
+        self.spellings = RecognizerSpellings(common.spellings)
+        fillers = common.fillers
+        self.anywhere = self._phrases(fillers.anywhere)
+        self.leading = self._phrases(fillers.leading)
+        self.trailing = self._phrases(fillers.trailing)
         self.rewrites: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-        for src, dst in sorted((rewrites or {}).items(), key=lambda kv: -len(kv[0].split())):
+        for src, dst in sorted(common.rewrites.items(), key=lambda kv: -len(kv[0].split())):
             sources = _alternatives(src)
             # "to (much|fast)" = "too (much|fast)": alternatives pair up in order
             targets = _alternatives(dst) if "(" in dst else [dst] * len(sources)
             if len(targets) != len(sources):
                 raise CueError(f"rewrite {src!r} = {dst!r}: alternatives do not pair up")
             for variant, target in zip(sources, targets):
-                key = tuple(normalize(variant))
+                key = tuple(self.normalize(variant))
                 if key:
-                    self.rewrites.setdefault(key[0], []).append((key, tuple(normalize(target))))
-        self.subjectless = {name: _phrases(firsts)
-                            for name, firsts in (subjectless or {}).items()}
+                    self.rewrites.setdefault(key[0], []).append(
+                        (key, tuple(self.normalize(target))))
+        self.subjectless = {tuple(prefix.split()): self._phrases(firsts)
+                            for prefix, firsts in common.subjectless.items()}
+        state = common.subjectless_state
+        self.state_suffix, self.state_min = state.suffix, state.min_length
+        self.state_prefix = tuple(state.prefix.split())
+        self.not_states = frozenset(state.not_states)
+        c = common.clauses
+        self.conjunctions, self.starters = frozenset(c.conjunctions), frozenset(c.starters)
+        self.split_before, self.no_split_after = frozenset(c.split_before), frozenset(
+            c.no_split_after)
+        self.starts = {k: frozenset(v) for k, v in c.starts.items()}
+        self.subjects, self.determiners = frozenset(c.subjects), frozenset(c.determiners)
+        self.not_after_determiner = frozenset(c.not_after_determiner)
+        self.unfinished = frozenset(c.unfinished)
+        self.tail_starters = frozenset(c.tail_starters)
+        self.not_a_tail_after = {k: frozenset(v) for k, v in c.not_a_tail_after.items()}
+        self.real_short_words = frozenset(common.cleaning.real_short_words)
+        self.filler_kept_after = {k: frozenset(v)
+                                  for k, v in common.cleaning.filler_kept_after.items()}
 
     def analyse(self, text: str) -> Utterance:
         notes: list[str] = []
-        pieces = [self._rewrite(recognizer_spellings(normalize(p), notes), notes)
+        pieces = [self._rewrite(self.spellings.read(self.normalize(p), notes), notes)
                   for p in _PIECES.split(text)]
-        pieces = _merge_broken([p for p in pieces if p])
+        pieces = self._merge_broken([p for p in pieces if p])
         words = tuple(w for p in pieces for w in p)
         clauses: list[tuple[str, ...]] = []
         for piece in pieces:
-            for part in _split_conjunctions(piece):
-                clauses.extend(_split_run_on(part))
+            for part in self._split_conjunctions(piece):
+                clauses.extend(self._split_run_on(part))
         if len(clauses) > 1:
             notes.append("clauses: " + " | ".join(" ".join(c) for c in clauses))
         whole = self.clause(words)
@@ -159,15 +151,24 @@ class Cleaner:
 
     def clause(self, words: Sequence[str]) -> Clause:
         dropped: list[str] = []
-        words = _clause_start(list(words))
-        cleaned = _drop_fillers(list(words), self.anywhere, dropped)
-        cleaned = _clause_start(_drop_repeats(cleaned, dropped)) if cleaned else cleaned
+        words = self.spellings.clause_start(list(words))
+        cleaned = self._drop_fillers(list(words), self.anywhere, dropped)
+        cleaned = (self.spellings.clause_start(self._drop_repeats(cleaned, dropped))
+                   if cleaned else cleaned)
         trimmed = _trim(cleaned, self.leading, self.trailing, dropped)
         filler_only = not cleaned or not _trim(trimmed, self.leading, self.trailing, [],
                                                allow_empty=True)
-        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), self._subject(trimmed),
-                      self._subject(cleaned), tuple(dropped), filler_only)
+        subject = self._subject(trimmed)
+        return Clause(tuple(words), tuple(cleaned), tuple(trimmed), subject,
+                      self._subject(cleaned), tuple(dropped), filler_only,
+                      head=self._head(tuple(trimmed)), subject_head=self._head(subject))
 
+    def plain(self, words: Sequence[str]) -> Clause:
+        """``words`` as a clause as they are, with nothing cleaned (for explanations)."""
+        words = tuple(words)
+        return Clause(words, words, words, head=self._head(words))
+
+    # ---- pieces and clauses ----
     def _rewrite(self, words: list[str], notes: list[str]) -> list[str]:
         """Word sequences said another way ("u" -> "you", "how i can" -> "how can i")."""
         if not self.rewrites:
@@ -186,53 +187,136 @@ class Cleaner:
                 i += 1
         return out
 
+    def _merge_broken(self, pieces: list[list[str]]) -> list[list[str]]:
+        """A piece ending on an unfinished word was cut by a comma mid-clause ("I, uh, I
+        want to, like, fix it with her"): it joins the next piece."""
+        out: list[list[str]] = []
+        for p in pieces:
+            if out and out[-1][-1] in self.unfinished:
+                out[-1] = out[-1] + p
+            else:
+                out.append(list(p))
+        return out
+
+    def _split_conjunctions(self, words: list[str]) -> list[list[str]]:
+        out: list[list[str]] = [[]]
+        for i, w in enumerate(words):
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if w in self.conjunctions and out[-1] and nxt in self.starters:
+                # "and then i ...": the clause starts after every joining word
+                out.append([])
+                continue
+            if w in self.conjunctions and not out[-1] and len(out) > 1:
+                continue
+            out[-1].append(w)
+        return [c for c in out if c]
+
+    def _split_run_on(self, words: list[str]) -> list[tuple[str, ...]]:
+        """Run-on text (no punctuation) starts a new clause before "i"/"we", and before a
+        request or a state said of one's own head: "... my mind won't stop help me
+        settle", "it's too much my head is empty", "we're in our cycle can we stop"."""
+        out: list[list[str]] = [[]]
+        starts, no_split_after = self.starts, self.no_split_after
+        for i, w in enumerate(words):
+            prev = words[i - 1] if i else None
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if (w in self.split_before and prev is not None and prev not in no_split_after
+                    and prev not in self.split_before and len(out[-1]) >= 2
+                    and i + 1 < len(words)):
+                out.append([])
+            elif (nxt in starts.get(w, ()) and prev is not None and prev not in no_split_after
+                  and prev not in self.subjects and w not in starts.get(prev, ())
+                  and prev != w
+                  and not (w in self.not_after_determiner and i >= 2
+                           and words[i - 2] in self.determiners)
+                  and len(out[-1]) >= 2):
+                out.append([])
+            out[-1].append(w)
+        return [tuple(c) for c in out if c]
+
+    def _head(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """A clause may run on past its cue: "i need to ground myself before i say
+        something" is also tried as "i need to ground myself"."""
+        for i, w in enumerate(words):
+            if (i >= 2 and w in self.tail_starters
+                    and words[i - 1] not in self.not_a_tail_after.get(w, ())):
+                return words[:i]
+        return ()
+
+    # ---- cleaning ----
+    def _phrases(self, items: Iterable[str]) -> Phrases:
+        """Filler phrases indexed by first and by last word, longest first."""
+        out = set()
+        for item in items:
+            for variant in _alternatives(item):
+                toks = tuple(self.normalize(variant))
+                if toks:
+                    out.add(toks)
+        index: Phrases = {}
+        for toks in sorted(out, key=len, reverse=True):
+            index.setdefault(toks[0], []).append(toks)
+            index.setdefault("$" + toks[-1], []).append(toks)
+        return index
+
+    def _drop_fillers(self, words: list[str], fillers: Phrases,
+                      dropped: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            w = words[i]
+            if w in self.filler_kept_after:
+                # "like": a filler, but a word after "would", "feel", "look", ...
+                if out and out[-1] in self.filler_kept_after[w]:
+                    out.append(w)
+                else:
+                    dropped.append(w)
+                i += 1
+                continue
+            f = next((f for f in fillers.get(w, ()) if tuple(words[i:i + len(f)]) == f), None)
+            if f:
+                dropped.append(" ".join(f))
+                i += len(f)
+                continue
+            out.append(w)
+            i += 1
+        return out
+
+    def _drop_repeats(self, words: list[str], dropped: list[str]) -> list[str]:
+        """'i am i am so flooded' -> 'i am so flooded'; 'fl flooded' -> 'flooded'."""
+        out: list[str] = []
+        for w in words:
+            out.append(w)
+            for n in (4, 3, 2, 1):
+                if len(out) >= 2 * n and out[-n:] == out[-2 * n:-n]:
+                    if n == 1 and out[-1].isdigit():
+                        continue  # "5 4 3 2 1" and "2 2" stay
+                    dropped.append(" ".join(out[-n:]))
+                    del out[-n:]
+                    break
+        cleaned: list[str] = []
+        for i, w in enumerate(out):
+            nxt = out[i + 1] if i + 1 < len(out) else ""
+            if (w not in self.real_short_words and len(w) < len(nxt) and nxt.startswith(w)
+                    and len(w) <= 4 and not w.isdigit()):
+                dropped.append(w)
+                continue
+            cleaned.append(w)
+        return cleaned
+
     def _subject(self, words: list[str]) -> tuple[str, ...]:
         """The clause with the subject it was said without, or ()."""
         if not words:
             return ()
-        for name, index in self.subjectless.items():
+        for prefix, index in self.subjectless.items():
             for first in index.get(words[0], ()):
                 if tuple(words[:len(first)]) == first and len(words) > len(first) - 1:
-                    prefix = {"i_am": ("i", "am")}.get(name, (name,))
                     return prefix + tuple(words)
         first = words[0]
-        if first.endswith("ing") and len(first) > 4 and first not in _ING_NOUNS:
+        if (self.state_suffix and first.endswith(self.state_suffix)
+                and len(first) >= self.state_min and first not in self.not_states):
             # "lying awake again", "texting him nonstop": a state said without "i am"
-            return ("i", "am") + tuple(words)
+            return self.state_prefix + tuple(words)
         return ()
-
-
-# A piece ending on one of these was cut by a comma mid-clause ("I, uh, I want to, like,
-# fix it with her"): it joins the next piece.
-_UNFINISHED = {"i", "to", "a", "the", "my", "and", "but", "or", "of",
-               "for", "with", "want", "need", "so", "uh", "um", "like", "just", "an",
-               "very", "really", "too", "feel", "feeling", "can", "could", "would", "will",
-               "we", "at", "in", "on", "about"}
-
-
-def _merge_broken(pieces: list[list[str]]) -> list[list[str]]:
-    out: list[list[str]] = []
-    for p in pieces:
-        if out and out[-1][-1] in _UNFINISHED:
-            out[-1] = out[-1] + p
-        else:
-            out.append(list(p))
-    return out
-
-
-def _phrases(items: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
-    """Filler phrases indexed by first and by last word, longest first."""
-    out = set()
-    for item in items:
-        for variant in _alternatives(item):
-            toks = tuple(normalize(variant))
-            if toks:
-                out.add(toks)
-    index: dict[str, list[tuple[str, ...]]] = {}
-    for toks in sorted(out, key=len, reverse=True):
-        index.setdefault(toks[0], []).append(toks)
-        index.setdefault("$" + toks[-1], []).append(toks)
-    return index
 
 
 def _alternatives(item: str) -> list[str]:
@@ -240,203 +324,7 @@ def _alternatives(item: str) -> list[str]:
     return expand(item) if any(c in item for c in "([") else [item]
 
 
-def _clause_start(words: list[str]) -> list[str]:
-    """Recognizer spellings at the start of a clause: "were in our cycle" is "we are"."""
-    if words[:1] == ["were"] and len(words) > 1 and words[1] not in ("you", "we", "they"):
-        return ["we", "are"] + words[1:]
-    return words
-
-
-def _split_conjunctions(words: list[str]) -> list[list[str]]:
-    out: list[list[str]] = [[]]
-    for i, w in enumerate(words):
-        nxt = words[i + 1] if i + 1 < len(words) else None
-        if w in _CONJUNCTIONS and out[-1] and nxt in _CLAUSE_STARTERS:
-            # "and then i ...": the clause starts after every joining word
-            out.append([])
-            continue
-        if w in _CONJUNCTIONS and not out[-1] and len(out) > 1:
-            continue
-        out[-1].append(w)
-    return [c for c in out if c]
-
-
-# Run-on text (no punctuation) also starts a new clause before a request or a state said
-# of one's own head: "... my mind won't stop help me settle", "it's too much my head is
-# empty", "we're in our cycle can we stop".
-_STARTS = {
-    "help": {"me", "us"}, "can": {"we", "you", "not"}, "could": {"we", "you"}, "let": {"us"},
-    "please": {"help", "stop"}, "it": {"is"},
-    "my": {"head", "mind", "brain", "heart", "chest", "body", "protector", "nervous",
-           "thoughts"},
-    "what": {"do", "can", "should", "is"}, "how": {"do", "can", "should", "to"},
-    "which": {"part", "one"}, "start": {"it", "the", "a"},
-    "do": {"not"},
-    "he": {"is", "was", "has", "will", "just", "keeps"}, "she": {"is", "was", "has", "will", "just", "keeps"},
-    "they": {"are", "were", "have", "will", "just", "keep"},
-}
-_DETERMINERS = {"my", "his", "her", "their", "our", "the", "a", "your", "an", "this", "that"}
-_SUBJECTS = {"i", "we", "you", "he", "she", "they", "it", "that", "this", "who", "which",
-             "there", "one", "people", "what", "why", "how", "where", "when"}
-
-
-def _split_run_on(words: list[str]) -> list[tuple[str, ...]]:
-    out: list[list[str]] = [[]]
-    for i, w in enumerate(words):
-        prev = words[i - 1] if i else None
-        nxt = words[i + 1] if i + 1 < len(words) else None
-        if (w in _SPLIT_PRONOUNS and prev is not None and prev not in _NO_SPLIT_AFTER
-                and prev not in _SPLIT_PRONOUNS and len(out[-1]) >= 2
-                and i + 1 < len(words)):
-            out.append([])
-        elif (nxt in _STARTS.get(w, ()) and prev is not None and prev not in _NO_SPLIT_AFTER
-              and prev not in _SUBJECTS and w not in _STARTS.get(prev, ()) and prev != w
-              and not (w in ("can", "do") and i >= 2 and words[i - 2] in _DETERMINERS)
-              and len(out[-1]) >= 2):
-            out.append([])
-        out[-1].append(w)
-    return [tuple(c) for c in out if c]
-
-
-_ING_NOUNS = {"nothing", "something", "everything", "anything", "morning", "evening",
-              "during", "wedding", "building", "ceiling", "feeling", "feelings", "meeting",
-              "painting", "clothing", "setting", "ending", "beginning", "according",
-              "including", "pudding", "thanksgiving", "wedding", "spring", "sibling",
-              "being", "having", "doing", "saying", "nothing"}
-
-
-# Contractions a recognizer writes without the apostrophe, where the bare word is also a
-# word of its own: read as the contraction only before a word that fits.
-_BARE = {"ill": ("i", "will"), "id": ("i", "would"), "hell": ("he", "will"),
-         "shell": ("she", "will"), "hed": ("he", "would"), "shed": ("she", "would"),
-         "well": ("we", "will"), "wed": ("we", "would")}
-_BARE_BEFORE = {
-    "ill": {"be", "try", "come", "go", "do", "call", "text", "take", "wait", "need", "stop",
-            "leave", "just", "never", "not", "hurt", "kill", "die", "say", "get", "walk"},
-    "id": {"rather", "like", "love", "say", "prefer", "give", "be", "never", "really",
-           "just", "better"},
-    "hell": {"do", "be", "hurt", "kill", "leave", "hit", "come", "think", "say", "find",
-             "get", "go", "never", "not", "just", "really", "hear", "see", "know", "feel"},
-    "well": {"be", "come", "talk", "try", "figure", "need", "get", "make", "work"},
-}
-# violence and threats said through a recognizer ("hell lay into me", "ill regret it")
-_BARE_BEFORE["hell"] |= {"lay", "batter", "beat", "punch", "smash", "break", "snap", "lose",
-                         "kick", "attack", "choke", "strangle", "stab", "shoot", "throw",
-                         "grab", "push", "slap", "murder", "end", "make", "take", "use",
-                         "wreck", "trash", "burn", "lock", "stop", "keep", "follow"}
-_BARE_BEFORE["ill"] |= {"regret", "pay", "end", "make", "pack", "run", "hide", "lose",
-                        "snap", "lock", "sleep", "stay", "be"}
-_BARE_BEFORE["shell"] = _BARE_BEFORE["hell"]
-_BARE_BEFORE["hed"] = _BARE_BEFORE["hell"] | {"kill", "hurt", "said", "rather"}
-_BARE_BEFORE["shed"] = _BARE_BEFORE["hell"] - {"be"}
-_BARE_BEFORE["wed"] = _BARE_BEFORE["id"]
-_NO_APOSTROPHE = {
-    "theres": ("there", "is"), "arent": ("are", "not"), "wasnt": ("was", "not"),
-    "werent": ("were", "not"), "couldnt": ("could", "not"), "wouldnt": ("would", "not"),
-    "shouldnt": ("should", "not"), "havent": ("have", "not"), "hasnt": ("has", "not"),
-    "hadnt": ("had", "not"), "whos": ("who", "is"), "theyre": ("they", "are"),
-    "theyve": ("they", "have"), "youve": ("you", "have"), "weve": ("we", "have"),
-    "itll": ("it", "will"), "thatll": ("that", "will"), "aint": ("is", "not"),
-    "hows": ("how", "is"), "wheres": ("where", "is"), "heres": ("here", "is"),
-    "theyll": ("they", "will"), "youll": ("you", "will"), "youd": ("you", "would"),
-}
-# "protectors up", "heads spinning": a lost "'s" before a state.
-_LOST_IS_STEMS = {"protector", "cycle", "pattern", "head", "mind", "brain", "heart", "chest",
-                  "body", "part", "dance", "loop", "one", "exile", "critic"}
-_LOST_IS_BEFORE = {"just", "so", "really", "totally", "completely", "up", "got", "spinning", "racing", "blank", "empty", "pounding", "back",
-                   "here", "on", "running", "driving", "taking", "loud", "activated",
-                   "triggered", "going", "not", "gone", "fried", "static", "mush", "done",
-                   "happening", "starting", "in", "out", "online"}
-
-
-# "babe were in our cycle", "i think were okay": "were" is "we're" after these words and
-# before a state (not "they were in", "the kids were fine").
-_WERE_AFTER = {"and", "but", "so", "think", "feel", "like", "now", "oh", "god", "ugh", "hey",
-               "babe", "okay", "um", "uh", "because", "cause", "know", "guess", "seems",
-               "look", "see", "again", "sure", "well", "yeah", "yes", "no", "honestly",
-               "maybe", "right", "me", "tell", "hope", "lord", "bro", "man", "wow", "listen"}
-_WERE_BEFORE = {"in", "on", "stuck", "caught", "doing", "going", "okay", "fine", "back",
-                "both", "not", "spiraling", "spiralling", "looping", "always", "calm",
-                "calmer", "getting", "having", "so", "really", "done", "totally", "all",
-                "at", "fighting", "arguing", "cycling", "trapped", "taking", "about", "ready",
-                "good", "alright", "um", "uh", "just", "still", "falling", "repeating",
-                "talking", "literally", "definitely", "circling", "locked", "okay", "safe"}
-
-
-def recognizer_spellings(words: list[str], notes: list[str] | None = None) -> list[str]:
-    """Contractions written without their apostrophe ("theres", "id rather", "hell hurt
-    me"), and a lost "'s" ("protectors up" -> "protector is up")."""
-    out: list[str] = []
-    for i, w in enumerate(words):
-        nxt = words[i + 1] if i + 1 < len(words) else ""
-        if w in _NO_APOSTROPHE:
-            out.extend(_NO_APOSTROPHE[w])
-        elif w in _BARE and nxt in _BARE_BEFORE.get(w, ()):
-            if w == "well" and out:
-                out.append(w)  # "as well", "oh well": only at the start
-            else:
-                out.extend(_BARE[w])
-        elif (w == "were" and nxt in _WERE_BEFORE
-              and (not out or out[-1] in _WERE_AFTER)):
-            out.extend(("we", "are"))
-        elif (w.endswith("s") and w[:-1] in _LOST_IS_STEMS and nxt in _LOST_IS_BEFORE):
-            out.extend((w[:-1], "is"))
-        else:
-            out.append(w)
-            continue
-        if notes is not None:
-            notes.append(f"read {w!r} as {' '.join(out[-2:])!r} (recognizer spelling)")
-    return out
-
-
-def _drop_fillers(words: list[str], fillers: dict[str, list[tuple[str, ...]]],
-                  dropped: list[str]) -> list[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        w = words[i]
-        if w == "like":
-            if out and out[-1] in _KEEP_LIKE_AFTER:
-                out.append(w)
-            else:
-                dropped.append(w)
-            i += 1
-            continue
-        f = next((f for f in fillers.get(w, ()) if tuple(words[i:i + len(f)]) == f), None)
-        if f:
-            dropped.append(" ".join(f))
-            i += len(f)
-            continue
-        out.append(w)
-        i += 1
-    return out
-
-
-def _drop_repeats(words: list[str], dropped: list[str]) -> list[str]:
-    """'i am i am so flooded' -> 'i am so flooded'; 'fl flooded' -> 'flooded'."""
-    out: list[str] = []
-    for w in words:
-        out.append(w)
-        for n in (4, 3, 2, 1):
-            if len(out) >= 2 * n and out[-n:] == out[-2 * n:-n]:
-                if n == 1 and out[-1].isdigit():
-                    continue  # "5 4 3 2 1" and "2 2" stay
-                dropped.append(" ".join(out[-n:]))
-                del out[-n:]
-                break
-    cleaned: list[str] = []
-    for i, w in enumerate(out):
-        nxt = out[i + 1] if i + 1 < len(out) else ""
-        if (w not in _REAL_SHORT_WORDS and len(w) < len(nxt) and nxt.startswith(w)
-                and len(w) <= 4 and not w.isdigit()):
-            dropped.append(w)
-            continue
-        cleaned.append(w)
-    return cleaned
-
-
-def _trim(words: list[str], leading: dict[str, list[tuple[str, ...]]],
-          trailing: dict[str, list[tuple[str, ...]]], dropped: list[str],
+def _trim(words: list[str], leading: Phrases, trailing: Phrases, dropped: list[str],
           allow_empty: bool = False) -> list[str]:
     w = list(words)
     keep = 0 if allow_empty else 1

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..intents import INTENTS
-from .clean import Clause, Utterance
-from .router import Explanation, Hit, Router
+
+if TYPE_CHECKING:
+    from .clean import Utterance
+    from .router import Explanation, Hit, Router
+    from .words import ExplainWords
 
 
 def format_explanation(e: Explanation) -> str:
@@ -35,22 +40,22 @@ def format_explanation(e: Explanation) -> str:
 def why_not(router: Router, utt: Utterance) -> list[str]:
     """Why nothing matched: negation, third person, or cue words in another sense."""
     notes = []
+    lang = router._cues.explain
+    negations = frozenset(lang.negations)
     for n, clause in enumerate(utt.clauses, 1):
         words = list(clause.trimmed)
         label = f"clause {n} {' '.join(words)!r}"
-        negators = [w for w in words if w in ("not", "never", "no")]
+        negators = [w for w in words if w in negations]
         if negators:
-            plain = _without_negation(words)
-            m = router._match_clause(Clause(tuple(plain), tuple(plain), tuple(plain)),
-                                     list(INTENTS[1:]), "", None)
+            plain = _without_negation(words, lang)
+            m = router._match_clause(router._cleaner.plain(plain), list(INTENTS[1:]), "", None)
             if m:
                 notes.append(f"{label}: negation {negators[0]!r}: would be {m[0].value} "
                              "without it")
                 continue
-        first = _to_first_person(words)
+        first = _to_first_person(words, lang)
         if first != words:
-            m = router._match_clause(Clause(tuple(first), tuple(first), tuple(first)),
-                                     list(INTENTS[1:]), "", None)
+            m = router._match_clause(router._cleaner.plain(first), list(INTENTS[1:]), "", None)
             if m:
                 notes.append(f"{label}: third person: would be {m[0].value} if said "
                              "about oneself")
@@ -81,29 +86,23 @@ def cue_word_scores(router: Router, utt: Utterance, hits: list[Hit]) -> dict[str
     return scores
 
 
-def _without_negation(words: list[str]) -> list[str]:
+def _without_negation(words: list[str], lang: ExplainWords) -> list[str]:
     out = []
     for w in words:
-        if w in ("not", "never", "no"):
-            if out and out[-1] in ("do", "does", "did") and out[-2:-1] != ["what"]:
+        if w in lang.negations:
+            if (out and out[-1] in lang.negated_aux
+                    and not (len(out) >= 2 and out[-2] in lang.aux_kept_after)):
                 out.pop()
             continue
         out.append(w)
     return out
 
 
-_THIRD = {"he": "i", "she": "i", "they": "i", "him": "me", "her": "me", "them": "me",
-          "his": "my", "their": "my", "himself": "myself", "herself": "myself",
-          "themselves": "myself"}
-
-
-def _to_first_person(words: list[str]) -> list[str]:
+def _to_first_person(words: list[str], lang: ExplainWords) -> list[str]:
     out = []
     for w in words:
-        if w in ("is", "are") and out and out[-1] == "i":
-            out.append("am")
-        elif w in ("has",) and out and out[-1] == "i":
-            out.append("have")
+        if out and out[-1] == lang.first_person and w in lang.first_person_verbs:
+            out.append(lang.first_person_verbs[w])
         else:
-            out.append(_THIRD.get(w, w))
+            out.append(lang.third_person.get(w, w))
     return out

@@ -25,14 +25,14 @@ from ..errors import CueError
 from ..intents import GUIDANCE, INTENTS, Intent
 from .clean import Clause, Cleaner, Utterance
 from .table import (DEFAULT_LANGUAGE, GUIDANCE_ORDER, SAFETY_KINDS, WHOLE_ONLY, WITH_REASON,
-                    Compiled, CueFile, IntentCues, SafetyCues, check_phrases, compile_table,
-                    packaged_cue_file)
+                    WORD_LISTS, Compiled, CueFile, Fillers, IntentCues, SafetyCues,
+                    check_phrases, compile_table, packaged_common, packaged_cue_file)
 from .templates import Vocab, compile_template
-from .grammar import spoken_forms
+from ..text import Normalizer
+from .grammar import Speaker
 
 SLOT_RANGES = {"minutes": (1, 24 * 60), "score": (0, 10)}
 _DURATION = re.compile(r"\b(\d+) minutes ")
-_BACK_IN = re.compile(r"\bback in (\d+) ")
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,19 @@ class Router:
         if not isinstance(cues, CueFile):
             cues = _simple_table(cues, leading, trailing)
         self._cues = cues
-        self._spoken = {i: sorted({f for p in ps for f in spoken_forms(p)})
+        normalizer = Normalizer(cues.normalize)
+        speaker = Speaker(cues.spoken, normalizer.number_to_words)
+        self._spoken = {i: sorted({f for p in ps for f in speaker.forms(p)})
                         for i, ps in check_phrases(cues).items()}
-        self._c: Compiled = compile_table(cues)
-        self._cleaner = Cleaner(cues.fillers.anywhere, cues.fillers.leading,
-                                cues.fillers.trailing, cues.rewrites,
-                                cues.subjectless.model_dump())
+        self._c: Compiled = compile_table(cues, normalizer)
+        self._cleaner = Cleaner(cues, normalizer)
+        words = cues.router
+        self._negations, self._negated_aux = frozenset(words.negations), frozenset(
+            words.negated_aux)
+        self._ways_out = frozenset(Intent(i) for i in words.ways_out)
+        self._road = frozenset(words.road)
+        self._back_in = re.compile(r"\b(?:" + "|".join(map(re.escape, words.back_in))
+                                   + r") (\d+) ") if words.back_in else None
         self.fillers = sorted(set(cues.fillers.leading) | set(cues.fillers.trailing))
         self._keywords = {Intent(k): v.keywords for k, v in cues.intents.items() if v.keywords}
 
@@ -163,7 +170,7 @@ class Router:
         # except that naming the cycle is what one says before asking for the way out of it
         # ("we're going in circles, let's stop for twenty minutes").
         if found[0][0] == Intent.CYCLE:
-            found = [m for m in found if m[0] in _WAYS_OUT] + found
+            found = [m for m in found if m[0] in self._ways_out] + found
         intent, groups, _ = found[0]
         return self._finish(intent, 0.8, groups, utt)
 
@@ -173,13 +180,13 @@ class Router:
         denied: set[Intent] = set()
         for clause in utt.clauses:
             words = clause.cleaned
-            if not any(w in _NEGATIONS for w in words) or self._match_clause(
+            if not any(w in self._negations for w in words) or self._match_clause(
                     clause, list(GUIDANCE_ORDER), "", None):
                 continue
             kept: list[str] = []
             for w in words:
-                if w in _NEGATIONS:
-                    if kept and kept[-1] in _NEGATED_AUX:
+                if w in self._negations:
+                    if kept and kept[-1] in self._negated_aux:
                         kept.pop()
                     continue
                 kept.append(w)
@@ -234,7 +241,7 @@ class Router:
         for clause in utt.clauses[1:]:
             if self._match_clause(clause, list(INTENTS[1:]), "", None):
                 return []
-            if first[0] in (Intent.SLOWER, Intent.FASTER) and _ROAD.intersection(clause.words):
+            if first[0] in (Intent.SLOWER, Intent.FASTER) and self._road.intersection(clause.words):
                 # "slow down, there's a speed camera": said to whoever is driving
                 return []
         if hits is not None:
@@ -329,9 +336,9 @@ class Router:
             if minutes is None:
                 # "we need a time out, half an hour": the duration in another clause
                 found = _DURATION.findall(" ".join(utt.words) + " ")
-                if not found and intent == Intent.PAUSE:
+                if not found and intent == Intent.PAUSE and self._back_in:
                     # "We're taking a break. I'll be back in 20."
-                    found = _BACK_IN.findall(" ".join(utt.words) + " ")
+                    found = self._back_in.findall(" ".join(utt.words) + " ")
                 minutes = found[0] if len(found) == 1 else None
             if minutes is not None and _slots_in_range({"minutes": minutes}):
                 slots["minutes"] = int(minutes)
@@ -357,20 +364,6 @@ class Router:
             if re.search(_unnamed(compile_template(t, self._c.vocab, self._c.macros)), encoded):
                 return t
         return ""
-
-_NEGATIONS = frozenset(("not", "never"))
-# What one asks for after naming the cycle (not the roles in it: "I'm chasing, he's running").
-_WAYS_OUT = frozenset((Intent.PAUSE, Intent.GROUNDING, Intent.BRIDGE, Intent.REPAIR,
-                       Intent.SOFT_STARTUP, Intent.NAME_PART))
-# A reason about the road makes "slow down" / "speed up" a word to the driver.
-_ROAD = frozenset((
-    "camera", "speed", "traffic", "road", "corner", "bend", "ice", "icy", "limit", "cyclist",
-    "cyclists", "bike", "pedestrian", "pedestrians", "junction", "roundabout", "lights",
-    "cop", "cops", "bump", "bumps", "crossing", "lorry", "truck", "lane", "motorway",
-    "highway", "exit", "turn", "turning", "brake", "brakes", "wet", "overtake", "tailgating",
-))
-_NEGATED_AUX = frozenset(("do", "does", "did"))
-
 
 def _unnamed(regex: str) -> str:
     return re.sub(r"\(\?P<\w+>", "(?:", regex)
@@ -402,10 +395,10 @@ def _simple_table(cues: Mapping[str, Iterable[str]], leading: Iterable[str],
             safety = list(templates)
         else:
             intents[name] = IntentCues(phrases=list(templates))
-    return CueFile.model_validate({
-        "fillers": {"leading": list(leading), "trailing": list(trailing)},
-        "safety": SafetyCues(general=safety).model_dump(), "intents": {
-            k: v.model_dump() for k, v in intents.items()}})
+    english = packaged_common()
+    return CueFile(**{k: getattr(english, k) for k in WORD_LISTS},
+                   fillers=Fillers(leading=list(leading), trailing=list(trailing)),
+                   safety=SafetyCues(general=safety), intents=intents)
 
 
 @lru_cache(maxsize=None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
@@ -20,7 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .._compat import tomllib
 from ..errors import CueError
 from ..intents import ANSWERS, CONTROLS, GUIDANCE, INTENTS, Intent
+from ..text import NormalizeWords, Normalizer
 from .templates import Vocab, compile_template, expand
+from .words import (CleaningWords, ClauseWords, ExplainWords, RouterWords, SpokenWords,
+                    Spellings, SubjectlessState, TemplateWords)
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -71,27 +75,33 @@ class SlotCues(_Strict):
     away: list[str] = Field(default_factory=list)
 
 
-class Subjectless(_Strict):
-    """First words of a clause said without its subject ("need to breathe", "can't think",
-    "going quiet", "head is spinning"): the router also tries the clause with one."""
-    i: list[str] = Field(default_factory=list)
-    """prefix "i": "need ..." -> "i need ..." """
-    i_am: list[str] = Field(default_factory=list)
-    """prefix "i am": "going quiet" -> "i am going quiet" """
-    my: list[str] = Field(default_factory=list)
-    """prefix "my": "head is spinning" -> "my head is spinning" """
-    it: list[str] = Field(default_factory=list)
-    """prefix "it": "is our cycle again" -> "it is our cycle again" """
-
-
 class CommonFile(_Strict):
-    """``_common.toml``: what every intent of a language shares."""
+    """``_common.toml``: what every intent of a language shares, and the named word lists
+    the code reads (:mod:`.words`)."""
     fillers: Fillers = Fillers()
     rewrites: dict[str, str] = Field(default_factory=dict)
     """word sequences said another way ("u" -> "you", "how i can" -> "how can i")"""
-    subjectless: Subjectless = Subjectless()
+    subjectless: dict[str, list[str]] = Field(default_factory=dict)
+    """first words of a clause said without its subject ("need to breathe", "going
+    quiet"), by the subject the router puts back ("i", "i am"): it also tries the clause
+    with it"""
+    subjectless_state: SubjectlessState = SubjectlessState()
     macros: dict[str, str] = Field(default_factory=dict)
     slots: SlotCues = SlotCues()
+    normalize: NormalizeWords = NormalizeWords()
+    clauses: ClauseWords = ClauseWords()
+    cleaning: CleaningWords = CleaningWords()
+    spellings: Spellings = Spellings()
+    templates: TemplateWords = TemplateWords()
+    router: RouterWords = RouterWords()
+    explain: ExplainWords = ExplainWords()
+    spoken: SpokenWords = SpokenWords()
+
+
+WORD_LISTS = ("subjectless_state", "normalize", "clauses", "cleaning", "spellings",
+              "templates", "router", "explain", "spoken")
+"""The fields of :class:`CommonFile` that are named word lists read by the code (the rest
+is cue data: fillers, rewrites, subjectless, macros, slots)."""
 
 
 class CueFile(CommonFile):
@@ -182,6 +192,13 @@ def packaged_cue_file(language: str = DEFAULT_LANGUAGE) -> CueFile:
     return load_language(language_folder(language))
 
 
+@lru_cache(maxsize=None)
+def packaged_common(language: str = DEFAULT_LANGUAGE) -> CommonFile:
+    """Only ``_common.toml`` of a packaged language: its word lists serve the module
+    functions that speak English, and routers built from plain phrase lists."""
+    return _read(language_folder(language).joinpath(COMMON), CommonFile)
+
+
 def _read(file: Traversable | Path, model: type[_Strict]):
     try:
         data = tomllib.loads(file.read_text("utf-8"))
@@ -211,22 +228,23 @@ def _combine(templates: Iterable[str], macros: Mapping[str, str], counter,
     return "|".join(f"(?:{p})" for p in parts) or r"(?!)"
 
 
-def compile_table(cues: CueFile) -> Compiled:
-    """Every template of a language compiled; a template that cannot be read is a
-    :class:`CueError` naming its file and field."""
+def compile_table(cues: CueFile, normalizer: Normalizer | None = None) -> Compiled:
+    """Every template of a language compiled (its words read by ``normalizer``, by default
+    one of the language's own); a template that cannot be read is a :class:`CueError`
+    naming its file and field."""
     for name in cues.intents:
         if name not in INTENTS or name == "safety":
             raise CueError(f"unknown intent {name!r} in the cue table")
     try:
-        return _compile(cues)
+        return _compile(cues, normalizer or Normalizer(cues.normalize))
     except CueError as exc:
         raise CueError(f"{_culprit(cues)}: {exc}") from None
 
 
-def _compile(cues: CueFile) -> Compiled:
+def _compile(cues: CueFile, normalizer: Normalizer) -> Compiled:
     macros = {**cues.macros, **cues.safety.macros}
     counter = itertools.count()
-    vocab = Vocab()
+    vocab = Vocab(normalizer.normalize, cues.templates.gap_stops)
     whole: dict[Intent, re.Pattern] = {}
     clause: dict[Intent, re.Pattern] = {}
     canonical: dict[Intent, re.Pattern] = {}

@@ -23,38 +23,35 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
 
 from ..errors import CueError
 
 SLOTS = ("minutes", "score")
 
-# Words a ``~`` gap may not hold: a negation, or another person or thing as the subject.
-GAP_STOPS = (
-    "not", "never", "no", "nothing", "nobody", "he", "she", "they", "it", "you", "we", "i",
-    "him", "her", "them", "his", "their", "your", "its", "our", "the", "a", "an", "this",
-    "that", "these", "those", "is", "are", "someone", "somebody",
-    "everyone", "everybody", "people", "if", "when", "whether", "because", "without",
-    "partner", "husband", "wife", "boyfriend", "girlfriend", "kids", "son", "daughter",
-    "mom", "dad", "mother", "father", "friend", "boss", "dog", "cat", "sister", "brother",
-    "stop", "stopped", "quit", "used", "less", "still",
-    # permission, pretence, blame: "i am allowed to be upset" claims no state
-    "allowed", "entitled", "supposed", "pretending", "faking", "accused", "blamed",
-)
-
-
 class Vocab:
     """Words <-> single characters: a template compiles to a regex over one character per
     word, which Python's regex parser reads several times faster than the words spelled
     out, and which cannot match inside a word. Every number is one character (NUMBER);
-    a word no template uses is OTHER (matched only by ``*`` and ``**``)."""
+    a word no template uses is OTHER (matched only by ``*`` and ``**``).
+
+    A vocabulary belongs to one language's table: ``normalize`` reads a template's words
+    the way that language's text is read ("one" -> "1", "i'm" -> "i am"), and
+    ``gap_stops`` are the words a ``~`` gap may not hold."""
 
     OTHER = "\U000F0000"
     NUMBER = "\U000F0001"
 
-    def __init__(self) -> None:
+    def __init__(self, normalize: Callable[[str], list[str]] | None = None,
+                 gap_stops: Iterable[str] = ()) -> None:
         self._char: dict[str, str] = {}
         self._word: dict[str, str] = {}
+        if normalize is None:
+            from ..text import normalize
+        self._normalize = normalize
+        self._literals: dict[str, tuple[str, ...]] = {}
+        self.gap_stops = tuple(gap_stops)
+        self._gap: str | None = None
 
     def char(self, word: str) -> str:
         if word.isdigit():
@@ -75,6 +72,20 @@ class Vocab:
 
     def __len__(self) -> int:
         return len(self._char)
+
+    def literal(self, word: str) -> tuple[str, ...]:
+        """A template word as the router sees text: "one" -> "1", "i'm" -> "i am"."""
+        words = self._literals.get(word)
+        if words is None:
+            words = self._literals[word] = tuple(self._normalize(word)) or (word,)
+        return words
+
+    def gap(self) -> str:
+        """The regex of a ``~`` gap: up to six words, none of them a gap stop."""
+        if self._gap is None:
+            stops = "".join(sorted({self.char(w) for w in self.gap_stops}))
+            self._gap = f"[^{stops}]{{0,6}}?" if stops else ".{0,6}?"
+        return self._gap
 _TOKEN = re.compile(r"\s*(\(|\)|\[|\]|\||!\(|<\w+>|\{\w+\}|\*\*|\*|~|[^\s()\[\]|<>{}*!~]+)")
 _LITERAL = re.compile(r"^[a-z0-9']+$")
 
@@ -123,15 +134,6 @@ def _lex(template: str) -> list[str]:
     if "".join(tokens) != "".join(template.split()):
         raise CueError(f"cannot read template {template!r}")
     return tokens
-
-
-def _words_uncached(literal: str) -> tuple[str, ...]:
-    """A template word as the router sees text: "one" -> "1", "i'm" -> "i am"."""
-    from ..text import normalize
-    return tuple(normalize(literal)) or (literal,)
-
-
-_words = lru_cache(maxsize=None)(_words_uncached)
 
 
 def _macro(name: str, macros: Mapping[str, str], vocab: Vocab, depth: int) -> str:
@@ -186,14 +188,13 @@ def compile_template(template: str, vocab: Vocab, macros: Mapping[str, str] | No
             elif t == "**":
                 alternatives[-1] += ".*?"
             elif t == "~":
-                stops = "".join(sorted({vocab.char(w) for w in GAP_STOPS}))
-                alternatives[-1] += f"[^{stops}]{{0,6}}?"
+                alternatives[-1] += vocab.gap()
             elif t == "*":
                 alternatives[-1] += "."
             elif not _LITERAL.match(t):
                 raise CueError(f"unexpected {t!r} in template {template!r}")
             else:
-                alternatives[-1] += "".join(vocab.char(w) for w in _words(t))
+                alternatives[-1] += "".join(vocab.char(w) for w in vocab.literal(t))
         if closer is not None:
             raise CueError(f"missing {closer!r} in template {template!r}")
         return _join(alternatives)
