@@ -9,10 +9,12 @@ from __future__ import annotations
 import pytest
 
 from voiceguide.errors import CueError
-from voiceguide.intents import CONTROLS, GUIDANCE, INTENTS
-from voiceguide.router import Router, default_router, expand
+from voiceguide.intents import CONTROLS, GUIDANCE, INTENTS, Intent
+from voiceguide.router import IntentMatch, Router, default_router, expand
 from voiceguide.routing.explain import format_explanation
-from voiceguide.routing.table import load_language
+from voiceguide.routing.match import Found, Nothing
+from voiceguide.routing.stages import STAGES
+from voiceguide.routing.table import load_language, packaged_cue_file
 from voiceguide.text import normalize
 
 
@@ -363,6 +365,29 @@ def test_explain_names_the_reason(router):
     assert "so" in e.clauses[-1].dropped
     e = router.explain("he pushed me")
     assert e.hits[0].intent == "safety:danger" and e.hits[0].template
+
+
+def test_the_decision_stages_in_their_order():
+    assert [stage.__name__ for stage in STAGES] == [
+        "safety_anywhere", "canonical_whole", "guidance_whole", "control_whole",
+        "guidance_per_clause", "controls_in_every_clause", "control_with_reason",
+        "two_controls_run_on"]
+
+
+def test_a_stage_added_to_the_list_answers_in_its_turn():
+    def pineapple(m, utt, hits):  # a safe word of one's own
+        return Found(Intent.STOP, 0.5) if utt.whole.cleaned == ("pineapple",) else None
+
+    assert default_router().route("pineapple") is None
+    r = Router(packaged_cue_file(), stages=(*STAGES[:4], pineapple, *STAGES[4:]))
+    assert r.route("um, pineapple") == IntentMatch(Intent.STOP, 0.5, {})
+    assert r.route("pineapple, he hit me").intent == "safety"  # safety still comes first
+    assert r.route("I'm flooded").intent == "flooded"
+
+
+def test_a_stage_that_finds_nothing_ends_the_search():
+    r = Router(packaged_cue_file(), stages=(lambda m, utt, hits: Nothing("test"), *STAGES))
+    assert r.route("I'm flooded") is None
 
 
 def test_intent_groups():

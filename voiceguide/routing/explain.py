@@ -40,7 +40,8 @@ def format_explanation(e: Explanation) -> str:
 def why_not(router: Router, utt: Utterance) -> list[str]:
     """Why nothing matched: negation, third person, or cue words in another sense."""
     notes = []
-    lang = router._cues.explain
+    m = router.matcher
+    lang = m.explain_words
     negations = frozenset(lang.negations)
     for n, clause in enumerate(utt.clauses, 1):
         words = list(clause.trimmed)
@@ -48,19 +49,19 @@ def why_not(router: Router, utt: Utterance) -> list[str]:
         negators = [w for w in words if w in negations]
         if negators:
             plain = _without_negation(words, lang)
-            m = router._match_clause(router._cleaner.plain(plain), list(INTENTS[1:]), "", None)
-            if m:
-                notes.append(f"{label}: negation {negators[0]!r}: would be {m[0].value} "
-                             "without it")
+            match = m.match_clause(m.plain(plain), list(INTENTS[1:]), "", None)
+            if match:
+                notes.append(f"{label}: negation {negators[0]!r}: would be "
+                             f"{match.intent.value} without it")
                 continue
         first = _to_first_person(words, lang)
         if first != words:
-            m = router._match_clause(router._cleaner.plain(first), list(INTENTS[1:]), "", None)
-            if m:
-                notes.append(f"{label}: third person: would be {m[0].value} if said "
+            match = m.match_clause(m.plain(first), list(INTENTS[1:]), "", None)
+            if match:
+                notes.append(f"{label}: third person: would be {match.intent.value} if said "
                              "about oneself")
                 continue
-        seen = [(i.value, k) for i, ks in router._keywords.items() for k in ks
+        seen = [(i.value, k) for i, ks in m.keywords.items() for k in ks
                 if f" {k} " in " " + " ".join(words) + " "]
         if seen:
             cues = ", ".join(f"{k!r} ({i})" for i, k in seen[:4])
@@ -79,7 +80,7 @@ def cue_word_scores(router: Router, utt: Utterance, hits: list[Hit]) -> dict[str
         if any(h.intent.split(":")[0] == intent.value for h in hits):
             scores[intent.value] = 1.0
             continue
-        keys = router._keywords.get(intent, [])
+        keys = router.matcher.keywords.get(intent, [])
         seen = sum(1 for k in keys if f" {k} " in text)
         if seen:
             scores[intent.value] = round(min(0.5, 0.5 * seen / 2), 2)
