@@ -15,7 +15,7 @@ if [ "${#pythons[@]}" -eq 0 ]; then
     [ -n "$p" ] && pythons+=("$p")
   done
 fi
-fast_tests=(tests/test_router.py tests/test_library.py tests/test_session.py
+fast_tests=(tests/test_router.py tests/test_lang.py tests/test_library.py tests/test_session.py
             tests/test_spoken.py tests/test_source.py tests/test_config_devices.py
             tests/test_audio_files.py tests/test_service.py tests/test_isolation.py)
 failed=()

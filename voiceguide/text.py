@@ -122,11 +122,14 @@ class Normalizer:
         return self._durations(self._numbers(self._expand(tokens(text))))
 
     def number_to_words(self, n: int) -> str:
-        """0..99 as spoken words, for recognizer grammars."""
+        """0..99 as spoken words, for recognizer grammars (digits where the language's
+        number words do not say it)."""
         if n in self.number_words:
             return self.number_words[n]
         tens, unit = divmod(n, 10)
-        return f"{self.number_words[tens * 10]} {self.number_words[unit]}"
+        if tens * 10 in self.number_words and unit in self.number_words:
+            return f"{self.number_words[tens * 10]} {self.number_words[unit]}"
+        return str(n)
 
     def _expand(self, words: list[str]) -> list[str]:
         out: list[str] = []
