@@ -27,7 +27,7 @@ HOURS = "hours"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Numbers(_Strict):
@@ -72,9 +72,9 @@ class NormalizeWords(_Strict):
     """a word, with or without its apostrophe -> the words it stands for"""
     homophones: dict[str, str] = Field(default_factory=dict)
     """a word a recognizer writes for a cue word that sounds the same -> that word"""
-    numbers: Numbers = Numbers()
-    apostrophe_s: ApostropheS = ApostropheS()
-    time: TimeWords = TimeWords()
+    numbers: Numbers = Field(default_factory=Numbers)
+    apostrophe_s: ApostropheS = Field(default_factory=ApostropheS)
+    time: TimeWords = Field(default_factory=TimeWords)
     durations: list[Duration] = Field(default_factory=list)
     """applied in this order ("an hour and a half" before "an hour")"""
 

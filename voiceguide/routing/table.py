@@ -36,7 +36,7 @@ self-harm."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Fillers(_Strict):
@@ -78,24 +78,24 @@ class SlotCues(_Strict):
 class CommonFile(_Strict):
     """``_common.toml``: what every intent of a language shares, and the named word lists
     the code reads (:mod:`.words`)."""
-    fillers: Fillers = Fillers()
+    fillers: Fillers = Field(default_factory=Fillers)
     rewrites: dict[str, str] = Field(default_factory=dict)
     """word sequences said another way ("u" -> "you", "how i can" -> "how can i")"""
     subjectless: dict[str, list[str]] = Field(default_factory=dict)
     """first words of a clause said without its subject ("need to breathe", "going
     quiet"), by the subject the router puts back ("i", "i am"): it also tries the clause
     with it"""
-    subjectless_state: SubjectlessState = SubjectlessState()
+    subjectless_state: SubjectlessState = Field(default_factory=SubjectlessState)
     macros: dict[str, str] = Field(default_factory=dict)
-    slots: SlotCues = SlotCues()
-    normalize: NormalizeWords = NormalizeWords()
-    clauses: ClauseWords = ClauseWords()
-    cleaning: CleaningWords = CleaningWords()
-    spellings: Spellings = Spellings()
-    templates: TemplateWords = TemplateWords()
-    router: RouterWords = RouterWords()
-    explain: ExplainWords = ExplainWords()
-    spoken: SpokenWords = SpokenWords()
+    slots: SlotCues = Field(default_factory=SlotCues)
+    normalize: NormalizeWords = Field(default_factory=NormalizeWords)
+    clauses: ClauseWords = Field(default_factory=ClauseWords)
+    cleaning: CleaningWords = Field(default_factory=CleaningWords)
+    spellings: Spellings = Field(default_factory=Spellings)
+    templates: TemplateWords = Field(default_factory=TemplateWords)
+    router: RouterWords = Field(default_factory=RouterWords)
+    explain: ExplainWords = Field(default_factory=ExplainWords)
+    spoken: SpokenWords = Field(default_factory=SpokenWords)
 
 
 WORD_LISTS = ("subjectless_state", "normalize", "clauses", "cleaning", "spellings",
@@ -106,7 +106,7 @@ is cue data: fillers, rewrites, subjectless, macros, slots)."""
 
 class CueFile(CommonFile):
     """One language's cue table, all its files together (:func:`load_language`)."""
-    safety: SafetyCues = SafetyCues()
+    safety: SafetyCues = Field(default_factory=SafetyCues)
     """``safety.toml``"""
     intents: dict[str, IntentCues] = Field(default_factory=dict)
     """``<intent>.toml`` for each other intent, in priority order"""

@@ -13,7 +13,7 @@ from ..intents import INTENTS
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _words() -> list[str]:
@@ -100,8 +100,8 @@ class Spellings(_Strict):
     no_apostrophe: dict[str, str] = Field(default_factory=dict)
     """always read as the contraction ("theres" -> "there is")"""
     bare: dict[str, Bare] = Field(default_factory=dict)
-    lost_is: LostIs = LostIs()
-    were: Were = Were()
+    lost_is: LostIs = Field(default_factory=LostIs)
+    were: Were = Field(default_factory=Were)
 
     @field_validator("bare")
     @classmethod
