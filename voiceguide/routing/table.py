@@ -2,9 +2,10 @@
 expressions once.
 
 A language folder (``voiceguide/lang/en``, or one of one's own) holds ``_common.toml``
-(fillers, rewrites, clauses said without a subject, macros, slot cues), ``safety.toml``
-and one ``<intent>.toml`` per other intent; see the comments at the top of
-``voiceguide/lang/en/_common.toml``."""
+(fillers, rewrites, clauses said without a subject, macros, slot cues, and the named word
+lists of :mod:`.words`), ``safety.toml`` and one ``<intent>.toml`` per other intent; see
+the comments at the top of ``voiceguide/lang/en/_common.toml``. Its ``tests/`` folder
+holds the sentences each intent must match (``tests/test_lang.py``)."""
 
 from __future__ import annotations
 

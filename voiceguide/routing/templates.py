@@ -52,6 +52,8 @@ class Vocab:
         self._literals: dict[str, tuple[str, ...]] = {}
         self.gap_stops = tuple(gap_stops)
         self._gap: str | None = None
+        self.macros: dict[int, dict[str, str]] = {}
+        """compiled macros, by the macro table they came from (see :func:`_macro`)"""
 
     def char(self, word: str) -> str:
         if word.isdigit():
@@ -137,13 +139,12 @@ def _lex(template: str) -> list[str]:
 
 
 def _macro(name: str, macros: Mapping[str, str], vocab: Vocab, depth: int) -> str:
-    cache = _MACRO_CACHE.setdefault((id(macros), id(vocab)), {})
+    # Kept with the vocabulary it was compiled for: a cache keyed by id() outlived its
+    # tables, and a later table could get the same ids.
+    cache = vocab.macros.setdefault(id(macros), {})
     if name not in cache:
         cache[name] = compile_template(macros[name], vocab, macros, depth + 1)
     return cache[name]
-
-
-_MACRO_CACHE: dict[tuple[int, int], dict[str, str]] = {}
 
 
 def compile_template(template: str, vocab: Vocab, macros: Mapping[str, str] | None = None,
