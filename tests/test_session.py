@@ -18,7 +18,7 @@ from voiceguide.speaker import PrintSpeaker
 
 
 def test_every_intent_has_exactly_one_handler():
-    assert set(HANDLERS) == set(INTENTS)
+    assert set(HANDLERS) == set(Intent)
 
 
 def test_flooded_plays_a_script_then_offers_the_pause_for_a_time_it_names():

@@ -48,3 +48,7 @@ class DownloadError(VoiceguideError):
 class AudioInputLost(NoMicrophone):
     """The microphone stopped and could not be opened again in time (a supervisor such as
     systemd restarts voiceguide on this non-zero exit)."""
+
+
+class ModelError(VoiceguideError):
+    """The router's intent model is missing, damaged, or cannot run on this machine."""

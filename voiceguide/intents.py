@@ -37,6 +37,8 @@ class Intent(str, Enum):
     MORE_TIME = "more_time"
     # answers: only heard when a question was asked
     SCORE = "score"
+    # the router is unsure whether this is a safety plea: one short line invites one
+    SAFETY_CHECK = "safety_check"
 
     def __str__(self) -> str:
         return self.value
@@ -51,7 +53,9 @@ CONTROLS: tuple[Intent, ...] = (
     Intent.NEXT, Intent.HELP, Intent.YES, Intent.NO, Intent.MORE_TIME)
 ANSWERS: tuple[Intent, ...] = (Intent.SCORE,)
 INTENTS: tuple[Intent, ...] = GUIDANCE + CONTROLS + ANSWERS
-"""Every intent, in priority order: when two could apply, the earlier one wins."""
+"""Every intent a cue can name, in priority order: when two could apply, the earlier one
+wins. (:data:`Intent.SAFETY_CHECK` is not among them: no phrase names it; the router gives
+it when its model is unsure whether an utterance is a plea.)"""
 
 SafetyKind = Literal["danger", "self_harm", "general"]
 """Which safety path a safety cue needs: danger from someone, danger to oneself, or unclear
@@ -64,5 +68,7 @@ SLOTS: dict[str, str] = {
     "discreet": "bool: safety without numbers read aloud, at low volume (safety)",
     "bedside": "bool: night-time variant asked for, e.g. \"I can't sleep\" (any guidance)",
     "away": "bool: the partner is away during a pause (chasing)",
+    "imminent": "bool: the danger is now: means in hand, something taken, violence under "
+                "way (safety): the emergency number comes first",
 }
 """Slot names an :class:`~voiceguide.router.IntentMatch` may carry, and what they mean."""

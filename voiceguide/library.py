@@ -165,6 +165,8 @@ class Prompts(_Model):
     safety_cancelled: str
     """After a safety script, when it stopped a running pause."""
     help: str
+    safety_check: str
+    """When the router is unsure whether an utterance was a plea: how to ask for safety."""
     distress_question: str
     distress_again: str
     distress_better: str
@@ -188,7 +190,7 @@ PROMPT_PLACEHOLDERS: dict[str, set[str]] = {
     "crisis_offer": {"emergency_number"}, "crisis_line_offer": {"crisis_line"},
 }
 """Placeholders each prompt may use; any other prompt takes none."""
-QUOTES_CUES = ("help",)
+QUOTES_CUES = ("help", "safety_check")
 """Prompts that may name a cue in double quotes (hearing drops it as the device's echo)."""
 
 
@@ -224,18 +226,35 @@ _QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
 def self_triggers(text: str, router: Router, quoted_ok: bool = False) -> str | None:
     """The intent a spoken line (or a clause of it) would trigger, if any. With
     ``quoted_ok``, cues named in double quotes are allowed."""
+    for piece in spoken_pieces(text, quoted_ok):
+        match = router.route(piece)
+        if match:
+            return f"{piece!r} would trigger {match.intent}"
+    return None
+
+
+def spoken_pieces(text: str, quoted_ok: bool = False) -> list[str]:
+    """A line as the device may say it (each filling of its placeholders), whole and
+    clause by clause: what the device must never hear as a cue."""
     if quoted_ok:
         text = _QUOTED.sub("", text)
     texts = ([text.format_map(values) for values in _sample_fillings()]
              if _placeholders(text) else [text])
+    pieces: list[str] = []
     for filled in dict.fromkeys(texts):
-        pieces = [filled, *re.split(r"[.,;:!?\u2014-]+", filled)]
-        for piece in pieces:
-            if piece.strip():
-                match = router.route(piece)
-                if match:
-                    return f"{piece.strip()!r} would trigger {match.intent}"
-    return None
+        pieces += [filled, *re.split(r"[.,;:!?\u2014-]+", filled)]
+    return list(dict.fromkeys(p.strip() for p in pieces if p.strip()))
+
+
+def device_lines(library: "Library") -> list[str]:
+    """Every piece of every line the device can say: its scripts' steps and its prompts."""
+    out: list[str] = []
+    for script in sorted(library.scripts.values(), key=lambda s: s.id):
+        for step in script.steps:
+            out += spoken_pieces(step.text)
+    for name in type(library.prompts).model_fields:
+        out += spoken_pieces(getattr(library.prompts, name), quoted_ok=name in QUOTES_CUES)
+    return list(dict.fromkeys(out))
 
 
 def check_script(script: Script, path: Path, router: Router) -> None:
@@ -364,16 +383,19 @@ def builtin_dir() -> Path:
 def load_library(user_dir: Path | None = None, router: Router | None = None) -> Library:
     """Load built-in scripts (errors raise) and then user scripts (errors are collected)."""
     router = router or default_router()
+    # The built-in lines are checked against the whole router (model included) by the
+    # tests and when the model is trained; at start-up the rules suffice for them.
+    builtin = router.rules_only()
     base = builtin_dir()
     scripts = {}
     for path in sorted(base.glob("*.toml")):
         if path.name.startswith("_"):
             continue
-        script = load_script(path, router)
+        script = load_script(path, builtin)
         if script.id in scripts:
             raise ScriptError(f"{path}: id: {script.id!r} is used twice")
         scripts[script.id] = script
-    prompts = load_prompts(base / "_prompts.toml", router)
+    prompts = load_prompts(base / "_prompts.toml", builtin)
     problems: list[str] = []
     if user_dir is not None:
         if not user_dir.is_dir():

@@ -29,6 +29,18 @@ def format_explanation(e: Explanation) -> str:
     if e.scores:
         ranked = sorted(e.scores.items(), key=lambda kv: -kv[1])
         lines.append("scores:     " + ", ".join(f"{k} {v:.2f}" for k, v in ranked))
+    if e.model is not None:
+        rules = e.rule_match.intent.value if e.rule_match else "none"
+        lines.append(f"rules:      {rules}")
+        top = ", ".join(f"{c} {p:.2f}" for c, p in e.model.top(3))
+        aux = ", ".join(f"{k} {v:.2f}" for k, v in e.model.aux.items())
+        lines.append(f"model:      {top}; safety {e.model.safety:.2f}; {aux}")
+        for text, label, cos in e.nearest:
+            lines.append(f"   like:    {text!r} ({label}, cosine {cos:.2f})")
+        if e.decision is not None:
+            lines.append(f"decided by: {e.decision.by}")
+    elif e.scores is not None:
+        lines.append("model:      none on this machine (the built-in phrases only)")
     if e.match:
         slots = " ".join(f"{k}={v}" for k, v in e.match.slots.items())
         lines.append(f"result:     {e.match.intent} ({e.match.confidence:.2f}) {slots}".rstrip())

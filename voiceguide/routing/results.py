@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from ..intents import Intent
 from .clean import Clause
+
+if TYPE_CHECKING:
+    from .decide import Decision
+    from .model import ModelScores
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,10 @@ class Explanation:
     scores: Mapping[str, float]
     """intent -> 1.0 matched; otherwise the share of its cue words seen (0..0.5)"""
     match: IntentMatch | None
+    rule_match: IntentMatch | None = None
+    """what the rules alone decided"""
+    model: "ModelScores | None" = None
+    """what the model thought (None: no model on this machine)"""
+    decision: "Decision | None" = None
+    nearest: tuple[tuple[str, str, float], ...] = ()
+    """the training sentences most like this one: (text, class, cosine)"""

@@ -20,15 +20,18 @@ are simply not templates; the explanation names them when they were the reason.
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from typing import Iterable, Mapping
 
 from ..errors import CueError
-from ..intents import INTENTS, Intent
+from ..intents import GUIDANCE, INTENTS, Intent
 from ..text import Normalizer
 from .clean import Cleaner, Utterance
+from .decide import Decision, Thresholds, decide
 from .grammar import Speaker
-from .match import SLOT_RANGES, Matcher, Nothing
+from .match import SLOT_RANGES, Found, Matcher, Nothing
+from .model import IntentModel, ModelScores
 from .results import Explanation, Hit, IntentMatch
 from .stages import STAGES, Stage
 from .table import (DEFAULT_LANGUAGE, WORD_LISTS, CueFile, Fillers, IntentCues, SafetyCues,
@@ -46,7 +49,10 @@ class Router:
 
     def __init__(self, cues: Mapping[str, Iterable[str]] | CueFile,
                  leading: Iterable[str] = (), trailing: Iterable[str] = (),
-                 stages: Iterable[Stage] = STAGES):
+                 stages: Iterable[Stage] = STAGES, model: IntentModel | None = None,
+                 thresholds: Thresholds | None = None):
+        self._model = model
+        self.thresholds = thresholds or (model.thresholds if model else Thresholds())
         if not isinstance(cues, CueFile):
             cues = _simple_table(cues, leading, trailing)
         self._cues = cues
@@ -62,20 +68,73 @@ class Router:
         self.fillers = sorted(set(cues.fillers.leading) | set(cues.fillers.trailing))
 
     # ---- public API ----
+    @property
+    def model(self) -> IntentModel | None:
+        return self._model
+
     def route(self, text: str) -> IntentMatch | None:
-        return self._decide(self._cleaner.analyse(text), None)
+        return self.route_many([text])[0]
+
+    def route_many(self, texts: Iterable[str]) -> list[IntentMatch | None]:
+        """Route several texts at once (the model scores them in one batch)."""
+        texts = list(texts)
+        utts = [self._cleaner.analyse(t) for t in texts]
+        rules = [self._decide(u, None) for u in utts]
+        if self._model is None:
+            return rules
+        scores = self._model.score_texts(texts)
+        return [self._combine(u, r, s)[0] for u, r, s in zip(utts, rules, scores)]
+
+    def rules_only(self) -> "Router":
+        """The same router without its model (the same tables, no second build)."""
+        other = copy.copy(self)
+        other._model = None
+        return other
 
     def explain(self, text: str) -> Explanation:
         utt = self._cleaner.analyse(text)
         hits: list[Hit] = []
         notes: list[str] = list(utt.notes)
-        match = self._decide(utt, hits)
+        rule = self._decide(utt, hits)
+        match, decision, model_scores, nearest = rule, None, None, ()
+        if self._model is not None:
+            model_scores = self._model.score_texts([text])[0]
+            match, decision = self._combine(utt, rule, model_scores)
+            nearest = tuple(self._model.nearest(model_scores))
         from .explain import cue_word_scores, why_not
-        if match is None:
+        if rule is None:
             notes += why_not(self, utt)
         scores = cue_word_scores(self, utt, hits)
         return Explanation(text, utt.words, utt.clauses, tuple(hits), tuple(notes), scores,
-                           match)
+                           match, rule, model_scores, decision, nearest)
+
+    def _combine(self, utt: Utterance, rule: IntentMatch | None, scores: ModelScores
+                 ) -> tuple[IntentMatch | None, Decision]:
+        """The rules' answer and the model's scores as one match (see decide.py)."""
+        if not utt.words:
+            return None, Decision(None)
+        d = decide(rule, scores, len(utt.words), self.thresholds)
+        if d.intent is None:
+            return None, d
+        if d.intent == Intent.SAFETY:
+            slots: dict[str, int | bool | str] = dict(rule.slots) if rule and \
+                rule.intent == Intent.SAFETY else {"safety": d.kind or "general"}
+            if d.discreet:
+                slots["discreet"] = True
+            if d.imminent:
+                slots["imminent"] = True
+            return IntentMatch(Intent.SAFETY, 1.0 if rule else round(scores.safety, 3),
+                               slots), d
+        if d.intent == Intent.SAFETY_CHECK:
+            return IntentMatch(Intent.SAFETY_CHECK, round(scores.safety, 3), {}), d
+        if d.by == "rules" and rule is not None:
+            match = rule
+        else:
+            match = self.matcher.finish(
+                Found(d.intent, round(scores.probs[d.intent.value], 3)), utt)
+        if d.bedside and d.intent in GUIDANCE and not match.slots.get("bedside"):
+            match = IntentMatch(match.intent, match.confidence, {**match.slots, "bedside": True})
+        return match, d
 
     def phrases(self, intents: Iterable[str] | None = None) -> list[str]:
         """Every canonical phrase (in spoken words) for the given intents; all when None."""
@@ -125,5 +184,8 @@ def _simple_table(cues: Mapping[str, Iterable[str]], leading: Iterable[str],
 @lru_cache(maxsize=None)
 def default_router(language: str = DEFAULT_LANGUAGE) -> Router:
     """The router for a language (config ``router.language``): a packaged language's name
-    or a language folder's path (cached: built once per process and language)."""
-    return Router(packaged_cue_file(language))
+    or a language folder's path, with the language's intent model (cached: built once per
+    process and language). Without a usable model (damaged, or no CTranslate2 on this
+    machine) the rules route alone, and :func:`.model.model_problem` says why."""
+    from .model import load_model
+    return Router(packaged_cue_file(language), model=load_model(language))

@@ -31,6 +31,13 @@ class Stage(Protocol):
     def __call__(self, m: Matcher, utt: Utterance, hits: Hits) -> Found | Nothing | None: ...
 
 
+ALONE_WHOLE = 0.95
+"""Confidence of a safety match that is only "help" / "emergency" said alone ..."""
+ALONE_CLAUSE = 0.9
+"""... or said as a clause of its own ("I want to make up with her, help me"): the one
+safety answer of the rules that the model may overrule (decide.py)."""
+
+
 def safety_anywhere(m: Matcher, utt: Utterance, hits: Hits) -> Found | None:
     """A first-person statement of danger, violence or self-harm anywhere in the utterance
     wins over everything; "help", "please help" or "emergency" count said alone (or as a
@@ -56,9 +63,12 @@ def safety_anywhere(m: Matcher, utt: Utterance, hits: Hits) -> Found | None:
     if len(utt.clauses) > 1 and not any(
             m.match_clause(cl, list(GUIDANCE_ORDER), "", None) for cl in utt.clauses):
         clauses += utt.clauses
+    said_as = 1.0 if kinds else 0.0
     for clause in clauses:
         if any(c.alone.fullmatch(c.vocab.encode(v)) for v in clause.variants()):
             kinds.append("general")
+            if not said_as:
+                said_as = ALONE_WHOLE if clause is utt.whole else ALONE_CLAUSE
             if hits is not None:
                 hits.append(Hit("safety:general", " ".join(clause.trimmed),
                                 "said alone (help / emergency)",
@@ -75,7 +85,7 @@ def safety_anywhere(m: Matcher, utt: Utterance, hits: Hits) -> Found | None:
         if hits is not None:
             hits.append(Hit("safety:danger", "", "the partner is here or can hear",
                             "anywhere"))
-    return Found(Intent.SAFETY, 1.0, slots=slots)
+    return Found(Intent.SAFETY, said_as, slots=slots)
 
 
 def canonical_whole(m: Matcher, utt: Utterance, hits: Hits) -> Found | None:

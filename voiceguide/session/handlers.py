@@ -127,6 +127,12 @@ def on_help(s: Session, slots: Slots, now: datetime) -> None:
     s.say("help", now)
 
 
+def on_safety_check(s: Session, slots: Slots, now: datetime) -> None:
+    """The router could not tell whether that was a plea: one short line says how to get
+    the safety script, and nothing else changes (what plays goes on)."""
+    s.say("safety_check", now)
+
+
 def on_more_time(s: Session, slots: Slots, now: datetime) -> None:
     """ "ten more minutes": a later return time, and a hint to tell the partner."""
     if not s.pause:
@@ -204,6 +210,7 @@ HANDLERS: dict[Intent, Handler] = {
     Intent.NO: on_no,
     Intent.MORE_TIME: on_more_time,
     Intent.SCORE: on_score,
+    Intent.SAFETY_CHECK: on_safety_check,
 }
 """Every intent's handler, in one table."""
 

@@ -1,0 +1,106 @@
+"""Rules and model together: one decision, safety first.
+
+The rules (templates) are precise where they match and say why; the model generalizes to
+words nobody wrote a rule for. How they combine was chosen by measurement on sets the
+model never saw (docs/router.md):
+
+1. **Safety, recall first.** (One exception: the rules' "help me" said as a clause of its
+   own, when the model sees no plea and is sure of a guidance intent.) The rules' safety, or the model's summed safety probability
+   at or above ``safety``, is a safety plea; its kind comes from the rules when they saw
+   one, else from the model. Between ``safety_doubt`` and ``safety`` the utterance is not
+   a plea but is not ordinary either: it gets the short safety check line
+   (:data:`~voiceguide.intents.Intent.SAFETY_CHECK`).
+2. **Guidance.** A rule match stands, unless the model is at least ``override`` sure of
+   another guidance intent. With no rule match, the model's best class counts at or above
+   ``cue``.
+3. **Controls** are the rules' alone (short, said whole), unless the model is at least
+   ``control`` sure of a control on a short utterance.
+4. Slots come from the rules (minutes, bedside, away, discreet); the model's heads add
+   ``imminent`` and the discreet/bedside they see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..intents import CONTROLS, GUIDANCE, Intent
+from .model import ModelScores
+from .results import IntentMatch
+from .stages import ALONE_CLAUSE
+
+_CONTROLS = frozenset(i.value for i in CONTROLS)
+_GUIDANCE = frozenset(i.value for i in GUIDANCE)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the model's probabilities count (stored with the model, in manifest.json)."""
+
+    safety: float = 0.5
+    """summed safety probability that makes a plea"""
+    safety_doubt: float = 0.2
+    """from here up to ``safety``: the short safety check line"""
+    cue: float = 0.6
+    """best guidance class probability when the rules found nothing"""
+    override: float = 0.97
+    """model probability that overrules a rule's guidance intent"""
+    control: float = 0.9
+    """a control the rules missed, on an utterance of at most ``control_words`` words"""
+    control_words: int = 6
+    imminent: float = 0.5
+    discreet: float = 0.5
+    bedside: float = 0.5
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the router decided and which part decided it (for --explain and the bench)."""
+
+    intent: Intent | None
+    kind: str | None = None
+    """the safety kind, for safety"""
+    by: str = "none"
+    """"rules", "model", "rules+model" or "none" """
+    imminent: bool = False
+    discreet: bool = False
+    bedside: bool = False
+
+
+def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
+           t: Thresholds) -> Decision:
+    """The decision for one utterance of ``words`` words, given the rules' match and the
+    model's scores (see the module docstring)."""
+    rule_intent = rule.intent.value if rule else None
+    rule_kind = str(rule.slots.get("safety")) if rule and rule.intent == Intent.SAFETY else None
+    if scores is None:  # no model on this machine: the rules alone
+        return Decision(rule.intent if rule else None, rule_kind,
+                        "rules" if rule else "none")
+    aux = scores.aux
+    p_safe = scores.safety
+    best, p_best = max(((c, p) for c, p in scores.probs.items()
+                        if not c.startswith("safety_")), key=lambda cp: cp[1])
+    bedside = aux.get("bedside", 0.0) >= t.bedside
+    if (rule_intent == Intent.SAFETY and rule.confidence <= ALONE_CLAUSE
+            and p_safe < t.safety_doubt and best in _GUIDANCE and p_best >= t.cue):
+        # "I want to make it up with her, help me": a "help me" of its own, and the model
+        # sure it asks for guidance and sees no plea in it
+        return Decision(Intent(best), by="model", bedside=bedside)
+    if rule_intent == Intent.SAFETY or p_safe >= t.safety:
+        by = "rules" if rule_intent == Intent.SAFETY else "model"
+        if by == "rules" and p_safe >= t.safety:
+            by = "rules+model"
+        return Decision(Intent.SAFETY, rule_kind or scores.safety_kind, by,
+                        imminent=aux.get("imminent", 0.0) >= t.imminent,
+                        discreet=aux.get("discreet", 0.0) >= t.discreet)
+    if rule_intent is not None:
+        if (rule_intent in _GUIDANCE and best in _GUIDANCE and best != rule_intent
+                and p_best >= t.override):
+            return Decision(Intent(best), by="model", bedside=bedside)
+        return Decision(Intent(rule_intent), by="rules", bedside=bedside)
+    if best in _GUIDANCE and p_best >= t.cue:
+        return Decision(Intent(best), by="model", bedside=bedside)
+    if best in _CONTROLS and p_best >= t.control and words <= t.control_words:
+        return Decision(Intent(best), by="model")
+    if p_safe >= t.safety_doubt:
+        return Decision(Intent.SAFETY_CHECK, by="model")
+    return Decision(None)
