@@ -74,6 +74,32 @@ def test_a_rate_change_applies_on_the_very_next_line(make, piper):
     assert abs(seconds[3] - seconds[0]) / base < 0.1, seconds
 
 
+def test_a_line_pyttsx3_spoke_at_the_wrong_pace_is_told_from_a_right_one(tmp_path):
+    """pyttsx3's espeak driver now and then ignores the rate in a new worker, or returns an
+    empty file; its worker checks each WAV against the pace asked for, and the engine
+    tries a fresh worker (tests/test_voice.py's rate test is what caught it)."""
+    from voiceguide.voice._pyttsx3_child import at_pace as whole
+
+    wav = tmp_path / "line.wav"
+    subprocess.run(["espeak-ng", "-s", str(round(150 / 1.21)), "-w", str(wav), LINE],
+                   check=True, timeout=60)
+    import io
+    import wave
+
+    data = wav.read_bytes()
+    assert whole(data, LINE, 150)
+    with wave.open(io.BytesIO(data)) as w:
+        params, frames = w.getparams(), w.readframes(w.getnframes())
+    assert not whole(data, LINE, 90)  # the 150-a-minute line where 90 was asked for
+    for share in (0.6, 0.0):  # as seen on a busy machine: 2.9 s of 4.8, or nothing
+        cut = io.BytesIO()
+        with wave.open(cut, "wb") as w:
+            w.setparams(params)
+            w.writeframes(frames[: int(len(frames) * share) // 2 * 2])
+        assert not whole(cut.getvalue(), LINE, 150), share
+    assert not whole(b"not a wav", LINE, 150)
+
+
 class Listening(EspeakEngine):
     """The real espeak-ng engine, remembering the words it was sent."""
 

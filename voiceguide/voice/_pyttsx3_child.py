@@ -1,8 +1,10 @@
 """The pyttsx3 worker process (run by :mod:`voiceguide.voice.system`, never by people).
 
 Protocol on stdin/stdout: the parent writes one JSON request a line
-(``{"text", "rate", "voice", "pitch"}``); the child answers with one JSON line
-(``{"ok": true, "bytes": N}`` followed by N bytes of WAV, or ``{"ok": false, "error"}``).
+(``{"text", "rate", "wpm", "voice", "pitch"}``: ``rate`` for pyttsx3, ``wpm`` the pace as
+heard); the child answers with one JSON line (``{"ok": true, "bytes": N}`` followed by N
+bytes of WAV, or ``{"ok": false, "error"}``, with ``"pace": true`` when the line came out
+at the wrong pace or empty, and a fresh worker should try it).
 The first answer, before any request, is ``{"ok": true, "ready": ..., "voices": [...]}``.
 pyttsx3 writes to a WAV file in the folder the parent made (and removes) for this child;
 pyttsx3's own prints go to stderr so they cannot corrupt the protocol.
@@ -28,6 +30,29 @@ def _voice_id(engine, wanted: str) -> str:
             return v.id + (f"+{variant}" if variant else "")
     names = ", ".join(sorted(v.id.split("/")[-1] for v in voices)[:12])
     raise ValueError(f"no voice {wanted!r} (some available: {names}, ...)")
+
+
+def at_pace(wav: bytes, text: str, wpm: float | None) -> bool:
+    """Did this line come out whole, at about the pace asked for (``wpm`` words a minute
+    as heard)? pyttsx3's espeak driver now and then ignores the rate in a new worker (a
+    12-word line at 90 words a minute came out in 2.9 s instead of 8) or hands back an
+    empty file, and stays so for that worker; seen more on a busy machine. Only lines of
+    four words or more are judged by length (the words' lengths and pauses vary)."""
+    import io
+    import wave
+
+    try:
+        with wave.open(io.BytesIO(wav)) as w:
+            seconds = w.getnframes() / float(w.getframerate())
+    except (wave.Error, EOFError):
+        return False
+    words = len(text.split())
+    if seconds <= 0:
+        return False
+    if not wpm or words < 4:
+        return True
+    expected = words * 60.0 / wpm
+    return 0.7 * expected <= seconds <= 1.6 * expected
 
 
 def main() -> int:
@@ -78,6 +103,11 @@ def main() -> int:
             if not finished.wait(120):
                 raise RuntimeError("pyttsx3 never finished the line")
             body = path.read_bytes()
+            if driver_name == "espeak" and not at_pace(body, request["text"],
+                                                       request.get("wpm")):
+                answer({"ok": False, "pace": True,
+                        "error": "pyttsx3 spoke the line at the wrong pace or not at all"})
+                continue
         except Exception as exc:  # keep serving: the parent decides what a failure means
             answer({"ok": False, "error": str(exc)})
             continue

@@ -116,6 +116,8 @@ class _Child:
             raise TTSError("the pyttsx3 worker stopped") from None
         head = self.read_head()
         if not head.get("ok"):
+            if head.get("pace"):
+                raise _WrongPace(head.get("error", "pyttsx3 spoke at the wrong pace"))
             raise TTSError(head.get("error", "pyttsx3 failed"))
         body = self.proc.stdout.read(head["bytes"])
         if len(body) != head["bytes"]:
@@ -139,6 +141,15 @@ class _Child:
             except OSError:
                 pass
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+WORKER_TRIES = 3
+"""Workers tried for one line that keeps coming out at the wrong pace (see
+:func:`~voiceguide.voice._pyttsx3_child.at_pace`)."""
+
+
+class _WrongPace(TTSError):
+    """The worker spoke a line at the wrong pace or not at all: a fresh worker may not."""
 
 
 class Pyttsx3Engine:
@@ -201,20 +212,35 @@ class Pyttsx3Engine:
             if self._last_rate is not None and rate != self._last_rate and self._child:
                 self._child.close()  # a fresh engine: the new rate applies to this line
                 self._child = None
-            child = self._ensure_child()
-            self._last_rate = rate
-            timer = threading.Timer(self.limit, child.kill)
-            timer.daemon = True
-            timer.start()
-            try:
-                body = child.ask({"text": text, "rate": rate, "voice": self.voice,
-                                  "pitch": int(round(50 * self.pitch))})
-            finally:
-                timer.cancel()
-                if child.proc.poll() is not None:
-                    child.close()
-                    self._child = None
+            for attempt in range(1, WORKER_TRIES + 1):
+                try:
+                    body = self._ask(text, rate, wpm)
+                    break
+                except _WrongPace as exc:
+                    # the worker's engine is stuck at another pace: a fresh one, once more
+                    log.info("pyttsx3 worker: %s (try %d); starting a fresh one", exc,
+                             attempt)
+                    if self._child is not None:
+                        self._child.close()
+                        self._child = None
+                    if attempt == WORKER_TRIES:
+                        raise TTSError(str(exc)) from None
         return wav_bytes(body)
+
+    def _ask(self, text: str, rate: int, wpm: float) -> bytes:
+        child = self._ensure_child()
+        self._last_rate = rate
+        timer = threading.Timer(self.limit, child.kill)
+        timer.daemon = True
+        timer.start()
+        try:
+            return child.ask({"text": text, "rate": rate, "wpm": wpm, "voice": self.voice,
+                              "pitch": int(round(50 * self.pitch))})
+        finally:
+            timer.cancel()
+            if child.proc.poll() is not None:
+                child.close()
+                self._child = None
 
     def abort(self) -> None:
         child = self._child
