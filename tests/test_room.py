@@ -261,7 +261,10 @@ def test_the_device_hears_again_after_the_audio_server_restarts(room, tmp_path):
         assert listen.err.count("reopening it") == 1, listen.err.lines
         systemd.messages.clear()  # the hearing loop is alive again: systemd's watchdog is fed
         systemd.wait_for("WATCHDOG=1", 60)
-        heard, attempt = listen.say(cue)
+        # PocketSphinx (the lightest engine, chosen for speed here) now and then mishears
+        # this synthetic voice on a busy machine (CI: three tries all out of grammar, with
+        # the stream back and fed): what is checked is that the device hears again.
+        heard, attempt = listen.say(cue, tries=5)
         assert "-> grounding" in heard
     finally:
         code = listen.stop(signal.SIGTERM)  # as systemd stops the service
