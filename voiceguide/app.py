@@ -55,6 +55,10 @@ class ListenEvents(Protocol):
     def ignored(self, words: str, reason: str) -> None:
         """An utterance not acted on (only reported when ``log_transcripts`` is on)."""
 
+    def pressed(self, press, match: IntentMatch) -> None:
+        """A button press (a :class:`~voiceguide.button.presses.ButtonPress`) and the cue
+        it gave."""
+
     def status(self, line: str) -> None:
         """Something about the device itself, e.g. the microphone was lost or is back."""
 

@@ -1,0 +1,68 @@
+"""What every button source is to the listener: a name, a clock, and a blocking
+:meth:`ButtonSource.run` that hands over edges until told to stop, reopening a lost
+device by itself with growing pauses (as :mod:`voiceguide.hearing.source` does for the
+microphone, but without ever giving up: a missing button must not end listening)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Iterator, Protocol
+
+from ..errors import VoiceguideError
+from .presses import Edge
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[str], None]
+"""Where one-line notices about the device go (lost, back)."""
+
+
+class ButtonUnavailable(VoiceguideError):
+    """The button cannot be opened now (missing, unreadable, the library not installed);
+    the message is the one line to show, with its fix."""
+
+
+class ButtonSource(Protocol):
+    name: str
+    """What the start line calls it: the device's name and path, or the pin."""
+
+    def clock(self) -> float:
+        """Now, on the clock the edges are stamped with."""
+
+    def run(self, put: Callable[[Edge], None], stop: threading.Event) -> None:
+        """Hand each edge to ``put`` until ``stop`` is set."""
+
+
+def backoff(first: float = 0.5, longest: float = 10.0) -> Iterator[float]:
+    """Pauses between tries to open a missing button: 0.5, 1, 2, 4, 8, 10, 10 ... s."""
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * 2, longest)
+
+
+class Retrying:
+    """Says a device problem once (and again only when it changes), and that the device
+    is back, so a button that stays unplugged is one line, not one a second."""
+
+    def __init__(self, what: str, report: Report):
+        self.what = what
+        self.report = report
+        self._said: str | None = None
+        self.pauses = backoff()
+
+    def failed(self, why: str) -> None:
+        if why != self._said:
+            self.report(f"{why}; listening goes on without it, and it is tried again")
+            self._said = why
+        log.debug("%s: %s", self.what, why)
+
+    def opened(self) -> None:
+        if self._said is not None:
+            self.report(f"{self.what} is back")
+        self._said = None
+        self.pauses = backoff()
+
+    def wait(self, stop: threading.Event) -> None:
+        stop.wait(next(self.pauses))
