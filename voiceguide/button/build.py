@@ -46,7 +46,7 @@ def start_button(settings: ButtonSettings, library: Library, submit: Submit, rep
     does. A missing device is said in one line too, and tried again meanwhile."""
     cues = press_cues(settings.short, library)  # a bad button.short: ConfigError now
     source = source or button_source(settings, report)
-    report(f"button {source.name}: {cues.summary(holds=getattr(source, 'holds', True))}")
+    report(f"button {source.name}: {cues.summary(source.holds)}")
     return ButtonListener(source, cues, submit, on_press=on_press).start()
 
 

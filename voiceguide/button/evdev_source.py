@@ -148,7 +148,10 @@ class EvdevButton:
         self.report = report or (lambda line: log.warning("%s", line))
         self.name = repr(device)
         self.path: str | None = None
+        self.ready = threading.Event()
+        """Set while the device is open and read."""
 
+    holds = True
     clock = staticmethod(time.time)
     """Evdev stamps events with the wall clock (CLOCK_REALTIME) unless told otherwise."""
 
@@ -186,11 +189,13 @@ class EvdevButton:
                 continue
             retry.what = f"the button {self.name}"
             retry.opened()
+            self.ready.set()
             try:
                 self._read(device, put, stop)
             except OSError as exc:  # ENODEV: unplugged
                 retry.failed(f"the button {self.name} was lost ({exc.strerror or exc})")
             finally:
+                self.ready.clear()
                 device.close()
 
     def _read(self, device, put: Callable[[Edge], None], stop: threading.Event) -> None:

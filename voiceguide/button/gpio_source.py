@@ -35,7 +35,10 @@ class GpioButton:
         self.pin_factory = pin_factory
         self.report = report or (lambda line: log.warning("%s", line))
         self.name = f"on GPIO pin {pin}"
+        self.ready = threading.Event()
+        """Set while the pin is set up and watched."""
 
+    holds = True
     clock = staticmethod(time.monotonic)
 
     def open(self, put: Callable[[Edge], None]):
@@ -63,7 +66,9 @@ class GpioButton:
                 retry.wait(stop)
                 continue
             retry.opened()
+            self.ready.set()
             try:
                 stop.wait()
             finally:
+                self.ready.clear()
                 button.close()

@@ -26,6 +26,8 @@ class ButtonUnavailable(VoiceguideError):
 class ButtonSource(Protocol):
     name: str
     """What the start line calls it: the device's name and path, or the pin."""
+    holds: bool
+    """Whether a press has a length (a long press is possible)."""
 
     def clock(self) -> float:
         """Now, on the clock the edges are stamped with."""
