@@ -240,6 +240,12 @@ def listen_text(app: App, args) -> int:
               "empty line as a button; Ctrl-D to quit.")
 
     button = None
+    device_button = None
+    if app.settings.button.configured:  # a real button works beside the keyboard too
+        from .button.build import start_configured
+
+        device_button = start_configured(app.settings.button, app.library, runner.submit,
+                                         _notice, PrintedEvents().pressed)
 
     def read() -> None:
         nonlocal button
@@ -248,13 +254,14 @@ def listen_text(app: App, args) -> int:
             if not text:
                 if button is None:  # the first empty line: Enter is the button from now on
                     button = keyboard_button(app, runner)
-                button.tap()
+                if button:
+                    button.tap()
                 continue
             match = app.router.route(text)
             print(describe(match, _words(app, text)), flush=True)
             if match:
                 runner.submit(match)
-        if button is not None:
+        if button:
             button.flush()
         runner.close()
 
@@ -262,8 +269,9 @@ def listen_text(app: App, args) -> int:
     try:
         _run_interruptible(runner)
     finally:
-        if button is not None:
-            button.close()
+        for b in (button, device_button):
+            if b:
+                b.close()
     return 0
 
 
@@ -272,8 +280,12 @@ def keyboard_button(app: App, runner: Runner):
     press), through the same press decoder and cues as a real button."""
     from .button.build import KeyboardButton, start_button
 
-    return start_button(app.settings.button, app.library, runner.submit, _notice,
-                        PrintedEvents().pressed, source=KeyboardButton())
+    try:
+        return start_button(app.settings.button, app.library, runner.submit, _notice,
+                            PrintedEvents().pressed, source=KeyboardButton())
+    except VoiceguideError as exc:  # a bad button.short: said once, Enter does nothing
+        _notice(str(exc))
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from typing import Callable
 
 from .presses import Edge
@@ -43,11 +44,13 @@ class GpioButton:
 
     def open(self, put: Callable[[Edge], None]):
         from gpiozero import Button
-        from gpiozero.exc import GPIOZeroError
+        from gpiozero.exc import GPIOZeroError, PinFactoryFallback
 
         try:
-            button = Button(self.pin, pull_up=True, bounce_time=BOUNCE_SECONDS,
-                            pin_factory=self.pin_factory)
+            with warnings.catch_warnings():  # each factory it tried: the error says enough
+                warnings.simplefilter("ignore", PinFactoryFallback)
+                button = Button(self.pin, pull_up=True, bounce_time=BOUNCE_SECONDS,
+                                pin_factory=self.pin_factory)
         except (GPIOZeroError, OSError, RuntimeError, ValueError) as exc:
             raise ButtonUnavailable(f"button on GPIO pin {self.pin} cannot be used "
                                     f"({' '.join(str(exc).split()) or type(exc).__name__}); "
