@@ -233,7 +233,9 @@ class PipeButton(EvdevButton):
 
     def __init__(self, key: str | None = "KEY_F13", fail_first: int = 0, **kw):
         super().__init__("test button", key, **kw)
-        self.reads, self.writes = queue.Queue(), []
+        self.writes: list[int] = []
+        self.opens: queue.Queue = queue.Queue()
+        """The write end of each pipe opened, as it is opened."""
         self.fail_first = fail_first
         self.now = 1000.0
 
@@ -246,6 +248,7 @@ class PipeButton(EvdevButton):
             raise ButtonUnavailable("button 'test button' not found (unplugged?)")
         r, w = os.pipe()
         self.writes.append(w)
+        self.opens.put(w)
         self.name = "'test button' (a pipe, KEY_F13)"
         return PipeDevice(r)
 
@@ -334,6 +337,26 @@ def test_a_missing_device_is_one_line_and_is_tried_again(device):
         lost = [line for line in lines if "not found" in line]
         assert len(lost) == 1 and "listening goes on without it" in lost[0]
         assert lines[-1].endswith("is back")
+    finally:
+        listener.close()
+
+
+def test_an_unplugged_device_is_one_line_and_comes_back(device):
+    said: queue.Queue = queue.Queue()
+    source = PipeButton(report=said.put)
+    listener, _ = _listen(source, device)
+    try:
+        os.close(source.opens.get(timeout=WAIT))  # unplugged: the reader sees its end
+        assert "was lost" in said.get(timeout=WAIT)
+        source.opens.get(timeout=WAIT)  # opened again
+        assert said.get(timeout=WAIT).endswith("is back")
+        f13 = evdev.ecodes.KEY_F13  # and it works again
+        source.key(f13, True, 1000.0)
+        source.key(f13, False, 1000.1)
+        source.key(f13, True, 1000.2)
+        source.key(f13, False, 1000.3)
+        device.line_of("pause")
+        assert said.empty()
     finally:
         listener.close()
 

@@ -201,6 +201,13 @@ class EvdevButton:
     def _read(self, device, put: Callable[[Edge], None], stop: threading.Event) -> None:
         while not stop.is_set():
             ready, _, _ = select.select([device.fd], [], [], 0.5)  # 0.5: to notice stop
-            if ready:
-                for edge in key_edges(device.read(), self.code):
-                    put(edge)
+            if not ready:
+                continue
+            try:
+                events = list(device.read())
+            except BlockingIOError:  # woken for nothing
+                continue
+            if not events:  # readable yet empty: end of file, the device is gone
+                raise OSError(errno.ENODEV, "the device is gone")
+            for edge in key_edges(events, self.code):
+                put(edge)

@@ -45,25 +45,26 @@ def backoff(first: float = 0.5, longest: float = 10.0) -> Iterator[float]:
 
 
 class Retrying:
-    """Says a device problem once (and again only when it changes), and that the device
-    is back, so a button that stays unplugged is one line, not one a second."""
+    """Says the first problem since the device was last open (the tries after it only go
+    to the debug log), and that the device is back: a button that stays unplugged is one
+    line, not one a second."""
 
     def __init__(self, what: str, report: Report):
         self.what = what
         self.report = report
-        self._said: str | None = None
+        self.failing = False
         self.pauses = backoff()
 
     def failed(self, why: str) -> None:
-        if why != self._said:
+        if not self.failing:
             self.report(f"{why}; listening goes on without it, and it is tried again")
-            self._said = why
+            self.failing = True
         log.debug("%s: %s", self.what, why)
 
     def opened(self) -> None:
-        if self._said is not None:
+        if self.failing:
             self.report(f"{self.what} is back")
-        self._said = None
+        self.failing = False
         self.pauses = backoff()
 
     def wait(self, stop: threading.Event) -> None:
