@@ -153,15 +153,15 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
         thread = threading.Thread(target=hear_loop, name="hear", daemon=True)
         thread.start()
         events.listening(mic.name, choice.line)
-        button = None
-        if settings.button.configured:  # else nothing about buttons is even imported
-            from ..button.build import start_configured
-
-            button = start_configured(settings.button, app.library, runner.submit,
-                                      events.status, events.pressed)
         notify("READY=1")
         keep_alive(lambda: mic.alive_at, stop)
+        button = None
         try:
+            if settings.button.configured:  # else nothing about buttons is even imported
+                from ..button.build import start_configured
+
+                button = start_configured(settings.button, app.library, runner.submit,
+                                          events.status, events.pressed)
             runner.run(until=lambda: bool(failed))
         except KeyboardInterrupt:
             runner.speaker.stop()
