@@ -38,3 +38,16 @@ def test_a_missing_button_is_one_line_and_listen_still_hears(room, tmp_path):
     assert "listening goes on without it" in lost[0]
     tries = [x for x in listen.err.lines if "voiceguide.button" in x and "not found" in x]
     assert len(tries) >= 2, listen.err.lines  # the first try, and at least one more
+
+
+@pytest.mark.timeout(600)
+def test_a_bad_short_setting_ends_listen_with_one_line(room, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[button]\ndevice = "No Such Big Button"\nshort = "dance"\n')
+    env = _env({**room, "VOICEGUIDE_CONFIG": str(config),
+                "XDG_STATE_HOME": str(tmp_path / "state")})
+    listen = Listening(env, tmp_path, "--print")
+    code = listen.proc.wait(timeout=300)
+    listen.all_output()
+    said = [x for x in listen.err.lines if x.startswith("voiceguide: ")]
+    assert code == 1 and said[-1].startswith("voiceguide: button.short: 'dance' is not"), said
