@@ -46,7 +46,7 @@ class InputInfo:
 
     path: str
     name: str
-    """The device's own name; None-like "" when it cannot be opened."""
+    """The device's own name; "" when it cannot be opened."""
     keys: tuple[str, ...]
     """Its keys and buttons, by name (KEY_SPACE, BTN_0 ...)."""
     readable: bool
@@ -90,8 +90,7 @@ def list_inputs(folder: str = INPUT_DIR) -> list[InputInfo]:
     """Every event device under ``folder`` with keys or buttons, readable or not."""
     evdev = _evdev()
     found = []
-    for path in sorted(glob.glob(os.path.join(folder, "event*")),
-                       key=lambda p: int("".join(c for c in p if c.isdigit()) or 0)):
+    for path in sorted(glob.glob(os.path.join(folder, "event*")), key=_event_number):
         if not os.access(path, os.R_OK):
             found.append(InputInfo(path, "", (), False))
             continue
@@ -109,6 +108,12 @@ def list_inputs(folder: str = INPUT_DIR) -> list[InputInfo]:
         finally:
             device.close()
     return found
+
+
+def _event_number(path: str) -> int:
+    """event10 after event9."""
+    digits = os.path.basename(path).removeprefix("event")
+    return int(digits) if digits.isdigit() else -1
 
 
 def find_device(wanted: str, folder: str = INPUT_DIR) -> str:
