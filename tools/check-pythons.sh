@@ -17,7 +17,8 @@ if [ "${#pythons[@]}" -eq 0 ]; then
 fi
 fast_tests=(tests/test_router.py tests/test_lang.py tests/test_library.py tests/test_session.py
             tests/test_spoken.py tests/test_source.py tests/test_config_devices.py
-            tests/test_audio_files.py tests/test_service.py tests/test_isolation.py)
+            tests/test_audio_files.py tests/test_service.py tests/test_isolation.py
+            tests/test_button.py)
 failed=()
 for py in "${pythons[@]}"; do
   version=$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
@@ -29,7 +30,7 @@ for py in "${pythons[@]}"; do
     "$py" -m venv "$venv" || { failed+=("$version: no venv"); continue; }
   fi
   if ! PIP_CONSTRAINT="$PWD/constraints.txt" "$venv/bin/python" -m pip install -q \
-      --disable-pip-version-check -e ".[test]" >"$log" 2>&1; then
+      --disable-pip-version-check -e ".[test,button]" >"$log" 2>&1; then
     echo "   install failed (see $log)"; tail -n 3 "$log"; failed+=("$version: install"); continue
   fi
   if "$venv/bin/python" -m pytest -q -p no:cacheprovider "${fast_tests[@]}" >>"$log" 2>&1; then

@@ -7,17 +7,25 @@
 #   tools/setup.sh --test   plus what the tests need (PulseAudio virtual room, Korean Vosk
 #                           model, Kokoro test voices)
 #   tools/setup.sh --bench  plus the benchmark's real recorded speech (about 250 MB)
+#   tools/setup.sh --button runtime packages plus a button's (python-evdev, gpiozero);
+#                           --test includes these
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
 want_bench=0
+want_button=0
 case "${1:-}" in
-  --test) want_test=1 ;;
-  --bench) want_test=1; want_bench=1 ;;
+  --test) want_test=1; want_button=1 ;;
+  --bench) want_test=1; want_bench=1; want_button=1 ;;
+  --button) want_button=1 ;;
 esac
 
 packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2 libsndfile1)
+if [ "$want_button" = 1 ]; then
+  # python-evdev is built from source against the kernel's input headers.
+  packages+=(gcc libc6-dev linux-libc-dev python3-dev)
+fi
 if [ "$want_test" = 1 ]; then
   packages+=(pulseaudio pulseaudio-utils libasound2-plugins flite)
   command -v npm >/dev/null || packages+=(npm)  # npm pack kokoro-js (test voices)
@@ -41,11 +49,16 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 
-extras="."
-[ "$want_test" = 1 ] && extras=".[test,bench]"
-# Reinstall when pyproject.toml or constraints.txt changed, or test extras are newly wanted.
-stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)-$want_test"
-if [ ! -f "$stamp" ] && [ ! -f "${stamp%-0}-1" ]; then
+# What is installed, by stamp suffix: -0 runtime, -b runtime and button, -1 all (tests).
+extras="." level=0 enough="0 b 1"
+[ "$want_button" = 1 ] && extras=".[button]" level=b enough="b 1"
+[ "$want_test" = 1 ] && extras=".[test,bench,button]" level=1 enough="1"
+# Reinstall when pyproject.toml or constraints.txt changed, or more extras are newly wanted.
+base=".venv/.installed-$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)"
+stamp="$base-$level"
+done_before=0
+for s in $enough; do [ -f "$base-$s" ] && done_before=1; done
+if [ "$done_before" = 0 ]; then
   echo "setup: installing voiceguide into .venv (first time takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   # The constraints pin every package, setuptools for the build included.

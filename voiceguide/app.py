@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from .clock import SystemClock, VirtualClock
 from .config import Settings, config_path, load_settings, state_dir
@@ -23,6 +23,9 @@ from .speaker import AudioSpeaker, PrintSpeaker
 from .state import FileStore, MemoryStore
 from .state import first_run as is_first_run
 from .voice import Voice, build_voice
+
+if TYPE_CHECKING:
+    from .button.presses import ButtonPress
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,9 @@ class ListenEvents(Protocol):
 
     def ignored(self, words: str, reason: str) -> None:
         """An utterance not acted on (only reported when ``log_transcripts`` is on)."""
+
+    def pressed(self, press: "ButtonPress", match: IntentMatch) -> None:
+        """A button press and the cue it gave."""
 
     def status(self, line: str) -> None:
         """Something about the device itself, e.g. the microphone was lost or is back."""

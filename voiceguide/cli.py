@@ -203,6 +203,9 @@ class PrintedEvents:
     def ignored(self, words: str, reason: str) -> None:
         print(f"ignored: {words!r} ({reason})", flush=True)
 
+    def pressed(self, press, match) -> None:
+        print(f"{press.kind} press -> " + describe(match).removeprefix("heard -> "), flush=True)
+
     def status(self, line: str) -> None:
         print(f"voiceguide: {line}", file=sys.stderr, flush=True)
 
@@ -233,22 +236,56 @@ def listen_text(app: App, args) -> int:
     runner = app.runner(args.print, bedside=args.bedside)
     interactive = sys.stdin.isatty()
     if interactive:
-        print("Type a cue (e.g. \"I'm flooded\", \"what can I say\"); Ctrl-D to quit.")
+        print("Type a cue (e.g. \"I'm flooded\", \"what can I say\"), or press Enter on an "
+              "empty line as a button; Ctrl-D to quit.")
+
+    button = None
+    device_button = None
+    if app.settings.button.configured:  # a real button works beside the keyboard too
+        from .button.build import start_configured
+
+        device_button = start_configured(app.settings.button, app.library, runner.submit,
+                                         _notice, PrintedEvents().pressed)
 
     def read() -> None:
+        nonlocal button
         for line in sys.stdin:
             text = line.strip()
             if not text:
+                if button is None:  # the first empty line: Enter is the button from now on
+                    button = keyboard_button(app, runner)
+                if button:
+                    button.tap()
                 continue
             match = app.router.route(text)
             print(describe(match, _words(app, text)), flush=True)
             if match:
                 runner.submit(match)
+        if button:
+            button.flush()
         runner.close()
 
     threading.Thread(target=read, name="stdin", daemon=True).start()
-    _run_interruptible(runner)
+    try:
+        _run_interruptible(runner)
+    finally:
+        for b in (button, device_button):
+            if b:
+                b.close()
     return 0
+
+
+def keyboard_button(app: App, runner: Runner):
+    """`listen --text`: Enter on an empty line is a button press (twice quickly: a double
+    press), through the same press decoder and cues as a real button."""
+    from .button.build import KeyboardButton, start_button
+
+    try:
+        return start_button(app.settings.button, app.library, runner.submit, _notice,
+                            PrintedEvents().pressed, source=KeyboardButton())
+    except VoiceguideError as exc:  # a bad button.short: said once, Enter does nothing
+        _notice(str(exc))
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -203,6 +203,66 @@ class ListenSettings(_Model):
     service manager such as systemd then starts voiceguide again)."""
 
 
+class ButtonSettings(_Model):
+    """A physical button or one key as a cue without words (see voiceguide.button). Set
+    ``device`` for a Linux input device or ``pin`` for a Raspberry Pi GPIO button; with
+    neither, there is no button and nothing about it is loaded."""
+
+    device: str | None = None
+    """An input device by name (as `voiceguide devices --buttons` lists it, or a part of
+    it) or by path (/dev/input/event3, /dev/input/by-id/...)."""
+    key: str | None = None
+    """The key on that device, e.g. "KEY_SPACE", "BTN_0" or a code such as 57; None = any
+    key or button the device has."""
+    pin: int | str | None = None
+    """A GPIO pin as gpiozero names it: 17 or "GPIO17" (BCM numbering), "BOARD11"; the
+    button connects it to ground (the internal pull-up is used)."""
+    short: str = "grounding"
+    """What a short press does: an intent (grounding, flooded, pause, help, stop, ...) or
+    a script id (see `voiceguide scripts`). A double press starts or ends the pause; a
+    press held for 2 seconds starts quiet safety."""
+
+    @field_validator("device", "key", mode="before")
+    @classmethod
+    def _blank(cls, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("pin", mode="before")
+    @classmethod
+    def _pin(cls, value):
+        if isinstance(value, bool):
+            raise ValueError('a pin such as 17 or "GPIO17"')
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            return int(value) if value.isdigit() else value
+        return value
+
+    @field_validator("pin")
+    @classmethod
+    def _one_source(cls, value, info):
+        if value is not None and info.data.get("device") is not None:
+            raise ValueError("set button.device (an input device) or button.pin (a GPIO "
+                             "pin), not both")
+        return value
+
+    @field_validator("short")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError('an intent such as "grounding", or a script id')
+        return value.strip()
+
+    @property
+    def configured(self) -> bool:
+        return self.device is not None or self.pin is not None
+
+
 class RouterSettings(_Model):
     language: str = Field(default="en", json_schema_extra={
         "allowed": 'a language that comes with voiceguide, such as "en", or the path of a '
@@ -227,6 +287,7 @@ class Settings(_Model):
     session: SessionSettings = SessionSettings()
     listen: ListenSettings = ListenSettings()
     router: RouterSettings = RouterSettings()
+    button: ButtonSettings = ButtonSettings()
     user_scripts: Path | None = None
     """Folder of extra or overriding script files; None = <config dir>/scripts if it exists."""
 

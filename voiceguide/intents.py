@@ -68,6 +68,10 @@ SLOTS: dict[str, str] = {
     "discreet": "bool: safety without numbers read aloud, at low volume (safety)",
     "bedside": "bool: night-time variant asked for, e.g. \"I can't sleep\" (any guidance)",
     "away": "bool: the partner is away during a pause (chasing)",
+    "script": "str: the script id to play, instead of a variant chosen for the intent "
+              "(a button's configured script)",
+    "toggle": "bool: a pause cue that ends the running pause instead (a button's double "
+              "press)",
     "imminent": "bool: the danger is now: means in hand, something taken, violence under "
                 "way (safety): the emergency number comes first",
 }

@@ -39,9 +39,10 @@ class Runner:
         self.on_show: Callable[[Show], None] | None = None
         """Where lines meant for the screen only go (discreet safety's numbers)."""
 
-    def submit(self, match: IntentMatch) -> None:
-        """Thread-safe: hand a cue to the session (stop and safety interrupt speech now)."""
-        if match.intent in INTERRUPTING:
+    def submit(self, match: IntentMatch, at_once: bool = False) -> None:
+        """Thread-safe: hand a cue to the session. Stop and safety interrupt speech now,
+        and so does any cue given ``at_once`` (a button press: stop, then its action)."""
+        if at_once or match.intent in INTERRUPTING:
             self.speaker.stop()
         self.events.put(match)
 

@@ -76,6 +76,12 @@ def _print_detection(name, d, as_json: bool) -> None:
 
 
 def cmd_devices(args) -> int:
+    if args.buttons:
+        from ..button.doctor import button_lines
+
+        for text in button_lines():
+            print(text)
+        return 0
     try:
         import sounddevice as sd
 
@@ -138,6 +144,14 @@ def cmd_doctor(args) -> int:
         line(True, "noise suppression (pyspeex-noise) for noisy rooms")
     except ImportError:
         line(False, "noise suppression (pyspeex-noise)", "pip install pyspeex-noise")
+    if settings.button.configured:  # else only a note, and nothing about buttons imported
+        from ..button.doctor import check_button
+
+        for check in check_button(settings.button):
+            line(bool(check.ok), check.what, check.fix)
+    else:
+        print("[--] button: none configured (button.device, or button.pin on a Raspberry "
+              "Pi; `voiceguide devices --buttons` lists devices)")
     router = default_router(settings.router.language)
     for name in ENGINES:
         wanted = settings.listen.engine in ("auto", name)
@@ -228,7 +242,9 @@ def add_commands(sub) -> None:
                    help="seconds of silence that end an utterance (default: config, 0.3)")
     s.set_defaults(func=cmd_hear, bare=True)
 
-    s = sub.add_parser("devices", help="list audio devices")
+    s = sub.add_parser("devices", help="list audio devices (--buttons: input devices)")
+    s.add_argument("--buttons", action="store_true",
+                   help="list input devices with keys, for button.device (needs python-evdev)")
     s.set_defaults(func=cmd_devices, bare=True)
 
     s = sub.add_parser("doctor", help="check audio, TTS, engines and models, with fixes")

@@ -155,13 +155,21 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
         events.listening(mic.name, choice.line)
         notify("READY=1")
         keep_alive(lambda: mic.alive_at, stop)
+        button = None
         try:
+            if settings.button.configured:  # else nothing about buttons is even imported
+                from ..button.build import start_configured
+
+                button = start_configured(settings.button, app.library, runner.submit,
+                                          events.status, events.pressed)
             runner.run(until=lambda: bool(failed))
         except KeyboardInterrupt:
             runner.speaker.stop()
             raise
         finally:
             stop.set()
+            if button is not None:
+                button.close()
             # Let a decode in progress finish: native code (CTranslate2, PortAudio) still
             # running on a daemon thread at interpreter exit can crash the process, and a
             # busy machine can make one decode take many seconds. A second Ctrl-C or

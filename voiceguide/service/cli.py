@@ -2,26 +2,77 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 from pathlib import Path
 
 from . import systemd
-from .unit import NAME, install_plan, shell_line, uninstall_plan, unit_dir
+from .unit import NAME, install_plan, shell_line, uninstall_plan, unit_dir, user
+
+
+def _button_rule(config: Path | None) -> str | None:
+    """The udev rule for a configured input-device button, or None (no button, or a GPIO
+    one: the gpio group is enough there)."""
+    from ..config import load_settings
+
+    button = load_settings(config).button
+    if button.device is None:
+        return None
+    from ..button.udev import rule_text
+
+    try:
+        return rule_text(button.device, user())
+    except ValueError as exc:
+        print(f"voiceguide: no udev rule for the button: {exc}")
+        return None
+
+
+def _install_rule(rule: str, dry_run: bool) -> None:
+    """Write the rule beside the config; put it in place when root, else say how."""
+    from ..button.udev import RULE_NAME, RULES_DIR, install_commands
+    from ..config import config_dir
+
+    staged = config_dir() / RULE_NAME
+    commands = install_commands(staged)
+    if dry_run:
+        print(f"# the button's udev rule ({staged}, then {RULES_DIR / RULE_NAME}):")
+        print(rule, end="")
+        print("# as root:")
+        for command in commands:
+            print(shell_line(command))
+        return
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_text(rule, "utf-8")
+    if os.geteuid() == 0:
+        for command in commands:
+            subprocess.run(command, check=False, timeout=60)
+        print(f"wrote {RULES_DIR / RULE_NAME}: the button can be read by the service")
+        return
+    print(f"wrote the button's udev rule to {staged}; put it in place (once, as root) so "
+          "the service can read the button:")
+    print("  sudo sh -c " + shlex.quote("; ".join(shell_line(c) for c in commands)))
 
 
 def cmd_service(args) -> int:
     config = Path(args.config) if args.config else None
     if args.action == "install":
         plan = install_plan(config)
+        rule = _button_rule(config)
         if args.dry_run:
             print(f"# {plan.unit_path}")
             print(plan.unit)
             print("# then:")
             for command in plan.commands:
                 print(shell_line(command))
+            if rule:
+                _install_rule(rule, dry_run=True)
             return 0
         systemd.install(plan)
         print(f"installed {plan.unit_path}; voiceguide now starts at boot and restarts "
               "after a failure")
+        if rule:
+            _install_rule(rule, dry_run=False)
         print(f"follow it with: journalctl --user -u {NAME} -f")
         return 0
     if args.action == "uninstall":

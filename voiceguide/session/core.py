@@ -149,6 +149,8 @@ class Session:
         """Play a script for ``intent`` (a variant not used lately), or ``script``."""
         night = self.night(now, slots)
         if script is None:
+            script = self._pinned(intent, slots)
+        if script is None:
             pool = self.library.variants(intent, bedside=night, situation=situation)
             script = self.variety.pick(intent, pool)
         minutes = minutes or self.settings.pause_minutes
@@ -163,6 +165,13 @@ class Session:
         self.playing = Playback(script, values, style, self.library.prompts)
         self.context = _Context(script.intent, slots, night, style, return_at)
         self.revision += 1
+
+    def _pinned(self, intent: str, slots: Slots) -> Script | None:
+        """The script a cue names itself (a button set to one script id), if it is one of
+        ``intent``'s."""
+        wanted = slots.get("script")
+        script = self.library.get(str(wanted)) if wanted else None
+        return script if script is not None and script.intent == intent else None
 
     def say(self, prompt: str, now: datetime, style: Style | None = None, night: bool = False,
             **values: str) -> None:

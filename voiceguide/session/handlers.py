@@ -14,6 +14,7 @@ from ..intents import Intent
 from .delivery import DISCREET
 from .offers import OfferKind
 from .playback import Style
+from .times import minutes_until
 
 if TYPE_CHECKING:
     from .core import Session, _Context
@@ -77,6 +78,9 @@ def on_chasing(s: Session, slots: Slots, now: datetime) -> None:
 def on_pause(s: Session, slots: Slots, now: datetime) -> None:
     """ "pause for 30 minutes"; without a length ("I need a minute", "take a break") the
     configured default, said aloud."""
+    if slots.get("toggle") and s.pause:
+        end_pause(s, now)
+        return
     asked = slots.get("minutes")
     minutes = int(asked) if asked else s.settings.pause_minutes  # type: ignore[call-overload]
     before = None
@@ -85,6 +89,16 @@ def on_pause(s: Session, slots: Slots, now: datetime) -> None:
     elif minutes < SETTLE_MINUTES:
         before = "pause_short"
     s.begin_pause(now, minutes, slots=slots, say_first=before)
+
+
+def end_pause(s: Session, now: datetime) -> None:
+    """The pause ends early (a button's double press): the timer is cancelled and the
+    return script plays now, as it would have at the return time."""
+    pause = s.timer.cancel()
+    assert pause is not None
+    elapsed = pause.minutes - minutes_until(now, pause.return_at)
+    s.clear()
+    s.start("return", now, {}, minutes=max(1, elapsed))
 
 
 # ---- controls ----
