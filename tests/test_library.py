@@ -104,7 +104,7 @@ def test_broken_user_file_is_one_line_and_the_rest_loads(tmp_path, text, expecte
     ("If it helps, say I'm not safe out loud.", "safety"),
 ])
 def test_self_trigger_guard_catches_lines_the_device_would_hear(tmp_path, line, intent):
-    assert intent in self_triggers(line, default_router())
+    assert intent in self_triggers(line, default_router().rules_only())
     write(tmp_path, "echo.toml", GOOD.replace("Feel the chair under you.", line))
     lib = load_library(tmp_path)
     assert "self-trigger" in lib.problems[0] and "echo.toml" in lib.problems[0]
@@ -112,7 +112,7 @@ def test_self_trigger_guard_catches_lines_the_device_would_hear(tmp_path, line, 
 
 
 def test_every_builtin_line_is_silent_to_the_router():
-    router = default_router()
+    router = default_router().rules_only()  # the guard is the rules (library.py)
     lib = load_library()
     lines = [s.text for sc in lib.scripts.values() for s in sc.steps]
     lines += [t for name, t in lib.prompts.model_dump().items() if name not in QUOTES_CUES]
@@ -260,7 +260,7 @@ def test_every_countrys_helplines_said_by_the_device_trigger_nothing():
     from voiceguide.library import self_triggers
     from voiceguide.router import default_router
 
-    router = default_router()
+    router = default_router().rules_only()  # the guard is the rules (library.py)
     for code, lines in COUNTRIES.items():
         for line in (lines.emergency, lines.crisis, lines.dv):
             if line is not None:
@@ -276,7 +276,7 @@ def test_a_helpline_name_that_sounds_like_a_cue_is_refused_in_a_safety_step(monk
     from voiceguide.library import self_triggers
     from voiceguide.router import default_router
 
-    router = default_router()
+    router = default_router().rules_only()  # the guard is the rules (library.py)
     assert self_triggers("Call {dv_line}.", router) is None
     monkeypatch.setitem(helplines.COUNTRIES, "XX", Helplines(
         Line("112"), None, Line("0800 123 456", "I'm not safe")))

@@ -383,9 +383,10 @@ def builtin_dir() -> Path:
 def load_library(user_dir: Path | None = None, router: Router | None = None) -> Library:
     """Load built-in scripts (errors raise) and then user scripts (errors are collected)."""
     router = router or default_router()
-    # The built-in lines are checked against the whole router (model included) by the
-    # tests and when the model is trained; at start-up the rules suffice for them.
-    builtin = router.rules_only()
+    # Lines are checked against the rules (the templates): the model is trained with the
+    # device's lines as ordinary talk and hushed on them (Router.hush), and the hearing
+    # side removes the device's own words while it speaks.
+    builtin = router = router.rules_only()
     base = builtin_dir()
     scripts = {}
     for path in sorted(base.glob("*.toml")):

@@ -5,14 +5,16 @@ words nobody wrote a rule for. How they combine was chosen by measurement on set
 model never saw (docs/router.md):
 
 1. **Safety, recall first.** (One exception: the rules' "help me" said as a clause of its
-   own, when the model sees no plea and is sure of a guidance intent.) The rules' safety, or the model's summed safety probability
+   own, when the model sees no plea and is sure of a guidance intent. The model never
+   overrules the rules' other pleas: tried, it removed 12 of 28 false pleas on four blind
+   sets but lost "they are not letting me leave", which the model scores 3 % safety.) The rules' safety, or the model's summed safety probability
    at or above ``safety``, is a safety plea; its kind comes from the rules when they saw
    one, else from the model. Between ``safety_doubt`` and ``safety`` the utterance is not
    a plea but is not ordinary either: it gets the short safety check line
    (:data:`~voiceguide.intents.Intent.SAFETY_CHECK`).
 2. **Guidance.** A rule match stands, unless the model is at least ``override`` sure of
-   another guidance intent. With no rule match, the model's best class counts at or above
-   ``cue``.
+   another guidance intent, or ``veto_none`` sure it is ordinary talk. With no rule
+   match, the model's best class counts at or above ``cue``.
 3. **Controls** are the rules' alone (short, said whole), unless the model is at least
    ``control`` sure of a control on a short utterance.
 4. Slots come from the rules (minutes, bedside, away, discreet); the model's heads add
@@ -47,6 +49,9 @@ class Thresholds:
     control: float = 0.9
     """a control the rules missed, on an utterance of at most ``control_words`` words"""
     control_words: int = 6
+    veto_none: float = 0.9
+    """model probability of ``none`` that overrules a rule's guidance intent (or a control
+    said inside a longer sentence): "the therapist reckons I'm the pursuer"."""
     imminent: float = 0.5
     discreet: float = 0.5
     bedside: float = 0.5
@@ -85,6 +90,7 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
         # "I want to make it up with her, help me": a "help me" of its own, and the model
         # sure it asks for guidance and sees no plea in it
         return Decision(Intent(best), by="model", bedside=bedside)
+    p_none = scores.probs.get("none", 0.0)
     if rule_intent == Intent.SAFETY or p_safe >= t.safety:
         by = "rules" if rule_intent == Intent.SAFETY else "model"
         if by == "rules" and p_safe >= t.safety:
@@ -93,6 +99,9 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
                         imminent=aux.get("imminent", 0.0) >= t.imminent,
                         discreet=aux.get("discreet", 0.0) >= t.discreet)
     if rule_intent is not None:
+        if p_none >= t.veto_none and (rule_intent in _GUIDANCE or (
+                rule_intent in _CONTROLS and words > t.control_words)):
+            return Decision(None, by="model")
         if (rule_intent in _GUIDANCE and best in _GUIDANCE and best != rule_intent
                 and p_best >= t.override):
             return Decision(Intent(best), by="model", bedside=bedside)

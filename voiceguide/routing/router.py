@@ -52,6 +52,7 @@ class Router:
                  stages: Iterable[Stage] = STAGES, model: IntentModel | None = None,
                  thresholds: Thresholds | None = None):
         self._model = model
+        self._quiet: frozenset[str] = frozenset()
         self.thresholds = thresholds or (model.thresholds if model else Thresholds())
         if not isinstance(cues, CueFile):
             cues = _simple_table(cues, leading, trailing)
@@ -85,6 +86,13 @@ class Router:
         scores = self._model.score_texts(texts)
         return [self._combine(u, r, s)[0] for u, r, s in zip(utts, rules, scores)]
 
+    def hush(self, lines: Iterable[str]) -> None:
+        """Lines the device itself says (scripts, prompts, the cues it teaches): the model
+        never turns them into a script or a control. (The rules are kept silent on them
+        by the library's validation; safety is left alone, since a person may well say
+        "call 911" too: the echo removal keeps the device from hearing itself there.)"""
+        self._quiet = frozenset(" ".join(self._cleaner.analyse(t).words) for t in lines)
+
     def rules_only(self) -> "Router":
         """The same router without its model (the same tables, no second build)."""
         other = copy.copy(self)
@@ -114,6 +122,9 @@ class Router:
         if not utt.words:
             return None, Decision(None)
         d = decide(rule, scores, len(utt.words), self.thresholds)
+        if (d.by == "model" and d.intent not in (None, Intent.SAFETY, Intent.SAFETY_CHECK)
+                and " ".join(utt.words) in self._quiet):
+            return None, Decision(None, by="model (a line the device says)")
         if d.intent is None:
             return None, d
         if d.intent == Intent.SAFETY:
@@ -130,6 +141,10 @@ class Router:
         if d.by == "rules" and rule is not None:
             match = rule
         else:
+            if d.intent in (Intent.PAUSE, Intent.MORE_TIME) and _out_of_range(utt):
+                # "pause for 3000 minutes": not something the device can do, as the rules
+                # (which refuse it) would say
+                return None, Decision(None, by="model (duration out of range)")
             match = self.matcher.finish(
                 Found(d.intent, round(scores.probs[d.intent.value], 3)), utt)
         if d.bedside and d.intent in GUIDANCE and not match.slots.get("bedside"):
@@ -181,6 +196,13 @@ def _simple_table(cues: Mapping[str, Iterable[str]], leading: Iterable[str],
                    safety=SafetyCues(general=safety), intents=intents)
 
 
+def _out_of_range(utt: Utterance) -> bool:
+    """One duration said, outside what a pause can be (1 minute to 24 hours)."""
+    from .match import _DURATION, _slots_in_range
+    said = _DURATION.findall(" ".join(utt.words) + " ")
+    return len(said) == 1 and not _slots_in_range({"minutes": said[0]})
+
+
 @lru_cache(maxsize=None)
 def default_router(language: str = DEFAULT_LANGUAGE) -> Router:
     """The router for a language (config ``router.language``): a packaged language's name
@@ -188,4 +210,8 @@ def default_router(language: str = DEFAULT_LANGUAGE) -> Router:
     process and language). Without a usable model (damaged, or no CTranslate2 on this
     machine) the rules route alone, and :func:`.model.model_problem` says why."""
     from .model import load_model
-    return Router(packaged_cue_file(language), model=load_model(language))
+    router = Router(packaged_cue_file(language), model=load_model(language))
+    if router.model is not None:
+        from ..library import device_lines, load_library
+        router.hush(device_lines(load_library(router=router.rules_only())))
+    return router
