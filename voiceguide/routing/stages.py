@@ -79,6 +79,8 @@ def safety_anywhere(m: Matcher, utt: Utterance, hits: Hits) -> Found | None:
     slots: dict[str, str | bool] = {"safety": kinds[0]}
     if any(c.discreet.search(enc) for _, enc in encoded):
         slots["discreet"] = True
+    if any(c.imminent.search(enc) for _, enc in encoded):
+        slots["imminent"] = True  # the emergency number comes first
     if kinds[0] == "general" and any(c.present.search(enc) for _, enc in encoded):
         # "help, quietly, he's in the next room": the danger is in the room
         slots["safety"] = "danger"
