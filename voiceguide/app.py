@@ -74,6 +74,9 @@ class App:
     """Where lines meant only for the screen go (numbers in discreet safety)."""
     first_run: Callable[[str], None] = log.warning
     """Where the first run's notice goes: which safety numbers are in use, how to change them."""
+    screen: bool = True
+    """Whether someone may watch the screen (the CLI: output is a terminal, not a service);
+    with ``session.discreet_numbers = "auto"``, discreet safety shows its numbers only then."""
 
     @classmethod
     def load(cls, config: Path | None = None, **callbacks) -> "App":
@@ -81,6 +84,11 @@ class App:
         router = default_router(settings.router.language)
         library = load_library(settings.user_scripts_dir(), router)
         return cls(settings, router, library, list(library.problems), **callbacks)
+
+    def screen_watched(self) -> bool:
+        """Whether discreet safety shows its numbers (else it says them, low and slow)."""
+        how = self.settings.session.discreet_numbers
+        return self.screen if how == "auto" else how == "screen"
 
     def renderer(self) -> Voice:
         return build_voice(self.settings.speech, notify=self.notify)
@@ -96,7 +104,8 @@ class App:
             self.first_run(notice(s.helplines(), s.country, config_path()))
         # Printing runs on virtual time: its return times are not real promises to keep.
         session = Session(self.library, self.settings.session, bedside=bedside,
-                          store=MemoryStore() if printing else store, resume=resume)
+                          store=MemoryStore() if printing else store, resume=resume,
+                          screen=self.screen_watched())
         if printing:
             runner = Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
         else:

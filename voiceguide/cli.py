@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -25,6 +26,7 @@ from .speaker import RenderSpeaker
 log = logging.getLogger("voiceguide")
 
 EXIT_NOT_UNDERSTOOD = 3
+NOT_UNDERSTOOD = "Say 'what can I say' for examples."
 
 
 def _notice(message: str) -> None:
@@ -33,6 +35,12 @@ def _notice(message: str) -> None:
 
 def _show(text: str) -> None:
     print(f"  voiceguide (on screen only): {text}", flush=True)
+
+
+def _screen_watched() -> bool:
+    """Someone may be watching: output is a terminal, and systemd is not running us (it
+    sets INVOCATION_ID for every unit)."""
+    return sys.stdout.isatty() and "INVOCATION_ID" not in os.environ
 
 
 def _first_run(text: str) -> None:
@@ -76,8 +84,20 @@ def _find_script(app: App, name: str, bedside: bool) -> Script:
         variants = app.library.variants(name, bedside=bedside)
         if variants:
             return variants[0]
-    known = ", ".join(sorted(app.library.scripts))
-    raise VoiceguideError(f"no script or intent named {name!r}; try one of: {known}")
+    raise VoiceguideError(f"no script or intent named {name!r}; {nearest_names(app, name)}")
+
+
+def nearest_names(app: App, name: str) -> str:
+    """A hint of at most five script ids or intents close to ``name``."""
+    import difflib
+
+    names = sorted({*app.library.scripts, *(str(i) for i in INTENTS
+                                            if app.library.variants(str(i))), "return"})
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+    if not close:  # "tango": no id is close; the intents are the short list to try
+        close = [n for n in ("grounding", "flooded", "pause", "repair", "safety")]
+    return ("nearest: " + ", ".join(close) +
+            " (`voiceguide scripts` lists them all)")
 
 
 def cmd_run(app: App, args) -> int:
@@ -172,21 +192,57 @@ def cmd_config(app_args) -> int:
     return 0
 
 
+def _writable(output: str) -> Path:
+    """The output file's path, or one line saying why it cannot be written (checked before
+    the render, so no time is spent on audio that cannot be kept)."""
+    path = Path(output).expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise VoiceguideError(f"{output}: is a folder; give a file name such as out.wav")
+    if not folder.is_dir():
+        raise VoiceguideError(f"{output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise VoiceguideError(f"{output}: the folder {folder} cannot be written to")
+    return path
+
+
 def cmd_render(app: App, args) -> int:
     from .audio import write_wav
 
-    script = _find_script(app, args.script, args.bedside)
+    if (args.script is None) == (args.cue is None):
+        raise VoiceguideError("render takes a script id or intent, or --cue TEXT (one of them)")
+    output = _writable(args.output)
+    match = None
+    if args.cue is not None:
+        match = app.router.route(args.cue)
+        if match is None:
+            raise VoiceguideError(f"--cue: no cue there. {NOT_UNDERSTOOD}")
+    else:
+        script = _find_script(app, args.script, args.bedside)
     speaker = RenderSpeaker(app.renderer(), app.settings.speech.volume)
     clock = RenderClock(speaker)
-    session = Session(app.library, app.settings.session, bedside=args.bedside, offers=False)
+    session = Session(app.library, app.settings.session, bedside=args.bedside, offers=False,
+                      screen=app.screen_watched())
     runner = Runner(session, speaker, clock)
-    session.start_script(script, clock.now())
+    if match is not None:
+        session.handle(match, clock.now())
+        if not session.busy:
+            raise VoiceguideError(f"--cue: {match.intent} says nothing to render")
+    else:
+        session.start_script(script, clock.now())
+    played = session.playing.script.id if session.playing else str(match.intent)
     session.pause = None  # render the words, not the timer
     runner.close()
     runner.run()
     audio = speaker.audio()
-    write_wav(args.output, audio)
-    print(f"wrote {args.output}: {script.id}, {audio.seconds:.1f} s")
+    try:
+        write_wav(output, audio)
+    except OSError as exc:
+        raise VoiceguideError(f"{args.output}: cannot write ({exc.strerror})") from None
+    print(f"wrote {args.output}: {played}, {audio.seconds:.1f} s")
+    if args.lines:
+        for start, end, text in speaker.lines:
+            print(f"{start:7.2f} {end:7.2f}  {text}")
     return 0
 
 
@@ -290,9 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_config, bare=True)
 
     s = sub.add_parser("render", help="render a whole script, pauses included, to a WAV")
-    s.add_argument("script")
+    s.add_argument("script", nargs="?", help="a script id or an intent")
+    s.add_argument("--cue", help="instead of a script: what a typed cue would be answered with")
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--bedside", action="store_true")
+    s.add_argument("--lines", action="store_true",
+                   help="also print when each line starts and ends in the file (seconds)")
     s.set_defaults(func=cmd_render)
 
     s = sub.add_parser("listen", help="the main job: hear cues and answer out loud")
@@ -330,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "bare", False):
             return args.func(args)
         app = App.load(Path(args.config) if args.config else None, notify=_notice, show=_show,
-                       first_run=_first_run)
+                       first_run=_first_run, screen=_screen_watched())
         for problem in app.problems:
             print(f"voiceguide: skipped {problem}", file=sys.stderr)
         return args.func(app, args)

@@ -105,6 +105,10 @@ class SessionSettings(_Model):
     """Overrides the country's domestic-violence line; "" = none."""
     discreet_safety: bool = False
     """Safety scripts always quiet and without numbers read aloud (they are still printed)."""
+    discreet_numbers: Literal["auto", "screen", "voice"] = "auto"
+    """How discreet safety gives its phone numbers: "screen" (shown, never said), "voice"
+    (said once, low and slow), or "auto": on screen when voiceguide runs in a terminal,
+    said low and slow when no screen is watched (a service, output not a terminal)."""
     clock_24h: bool = False
     """Write return times as 19:30 rather than 7:30."""
 

@@ -54,11 +54,14 @@ class _Context:
 class Session:
     def __init__(self, library: Library, settings: SessionSettings | None = None,
                  bedside: bool = False, offers: bool = True, store: StateStore | None = None,
-                 resume: bool = True):
+                 resume: bool = True, screen: bool = True):
         self.library = library
         self.settings = settings or SessionSettings()
         self.bedside = bedside or self.settings.bedside
         """Night mode for everything (``--bedside``, ``session.bedside``)."""
+        self.screen = screen
+        """Whether someone watches a screen: discreet safety shows its numbers there;
+        without one it says them once, low and slow (a number nobody sees reaches nobody)."""
         self.offers_enabled = offers
         """False: play scripts on their own: no questions after them, no timers (render)."""
         self.helplines = self.settings.helplines()
@@ -145,11 +148,14 @@ class Session:
 
     def start(self, intent: str, now: datetime, slots: Slots, *, script: Script | None = None,
               return_at: datetime | None = None, minutes: int | None = None,
-              situation: str | None = None, style: Style | None = None) -> None:
-        """Play a script for ``intent`` (a variant not used lately), or ``script``."""
+              situation: str | None = None, style: Style | None = None,
+              imminent: bool = False) -> None:
+        """Play a script for ``intent`` (a variant not used lately), or ``script``;
+        ``imminent``: one for danger that is now (the emergency number first)."""
         night = self.night(now, slots)
         if script is None:
-            pool = self.library.variants(intent, bedside=night, situation=situation)
+            pool = self.library.variants(intent, bedside=night, situation=situation,
+                                         imminent=imminent)
             script = self.variety.pick(intent, pool)
         minutes = minutes or self.settings.pause_minutes
         if script.intent in ("bridge", "pause") and return_at is None:
@@ -177,7 +183,12 @@ class Session:
         if style is None:
             style = delivery.line_style(night or self.night(now, {}), self.rate, self.volume)
         if says_a_number(text) and (not style.numbers or self.settings.discreet_safety):
-            self.queue.append(Show(filled))
+            if self.screen:
+                self.queue.append(Show(filled))
+            else:
+                quiet = delivery.DISCREET_VOICE
+                self.queue.append(Speak(filled, style.rate * quiet.number_rate,
+                                        min(style.volume, quiet.volume)))
         else:
             self.queue.append(Speak(filled, style.rate, style.volume))
 

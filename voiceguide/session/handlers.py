@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..intents import Intent
-from .delivery import DISCREET
+from .delivery import DISCREET, DISCREET_VOICE
 from .offers import OfferKind
 from .playback import Style
 
@@ -42,7 +42,9 @@ def on_safety(s: Session, slots: Slots, now: datetime) -> None:
     s.clear()
     s.distress_before = None
     kind = str(slots.get("safety") or "general")
-    s.start(Intent.SAFETY, now, slots, situation=kind, style=DISCREET if discreet else Style())
+    style = (DISCREET if s.screen else DISCREET_VOICE) if discreet else Style()
+    s.start(Intent.SAFETY, now, slots, situation=kind, style=style,
+            imminent=bool(slots.get("imminent")))
     if stopped_pause and s.context:
         s.context.then.append("safety_cancelled")
 

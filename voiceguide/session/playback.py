@@ -69,10 +69,15 @@ class Style:
     pause: float = 1.0
     """Multiplier on every silence between steps (longer at night)."""
     numbers: bool = True
-    """False: steps that say a phone number are shown, not spoken (discreet safety)."""
+    """False: steps that say a phone number are shown, not spoken (discreet safety with a
+    screen someone watches)."""
+    number_rate: float = 1.0
+    """Multiplier on the rate for steps that say a phone number (discreet safety with no
+    screen says them once, low and slow)."""
 
     def clamped(self) -> "Style":
         return replace(self, rate=min(max(self.rate, RATE_RANGE[0]), RATE_RANGE[1]),
+                       number_rate=min(max(self.number_rate, 0.5), 1.0),
                        volume=min(max(self.volume, VOLUME_RANGE[0]), VOLUME_RANGE[1]))
 
 
@@ -124,6 +129,9 @@ class Playback:
         parts: list[Action] = []
         if says_a_number(step.text) and not style.numbers:
             parts.append(Show(text, sid))
+        elif says_a_number(step.text):
+            rate = max(RATE_RANGE[0], style.rate * style.number_rate)
+            parts.append(Speak(text, rate, style.volume, script_id=sid))
         else:
             parts.append(Speak(text, style.rate, style.volume, script_id=sid))
         b = step.breathing
