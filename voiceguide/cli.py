@@ -185,11 +185,32 @@ def cmd_check(app_args) -> int:
 
 
 def cmd_config(app_args) -> int:
-    path = Path(app_args.config) if app_args.config else config_path()
-    settings = load_settings(path)
+    from .helplines import summary
+
+    path = Path(app_args.config).expanduser() if app_args.config else config_path()
+    settings = load_settings(Path(app_args.config) if app_args.config else None)
+    s = settings.session
     print(f"# config file: {path} ({'found' if path.exists() else 'not found: defaults'})")
+    print(f"# {summary(s.helplines(), s.country)}")
+    print(f"# {night_line(s)}")
     print(json.dumps(settings.model_dump(mode="json"), indent=2))
     return 0
+
+
+def night_line(session_settings, now=None) -> str:
+    """The local time and the night window the device uses, in one line."""
+    from datetime import datetime
+
+    now = now or datetime.now().astimezone()
+    s = session_settings
+    if s.night_start == s.night_end:
+        window = "no night hours (night_start = night_end)"
+    else:
+        window = (f"night voice (slower, quieter) from {s.night_start:%H:%M} to "
+                  f"{s.night_end:%H:%M}, {'on' if s.night(now) else 'off'} now")
+    always = ("; bedside scripts always (session.bedside)" if s.bedside else
+              "; bedside scripts only when asked")
+    return f"local time {now:%H:%M} {now:%Z}; {window}{always}"
 
 
 def _writable(output: str) -> Path:
@@ -267,8 +288,29 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _reload_on_sighup(runner: Runner) -> None:
+    """`kill -HUP` (or `systemctl --user reload voiceguide`) re-reads the config now. The
+    handler only starts a thread that queues the request: putting on the queue from the
+    handler itself could wait forever for a lock the interrupted code holds."""
+    from .runner import RELOAD
+
+    def handler(signum, frame) -> None:
+        threading.Thread(target=runner.events.put, args=(RELOAD,), daemon=True).start()
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, handler)
+
+
 def cmd_listen(app: App, args) -> int:
     app.prepare_all = True
+
+    def started(runner: Runner) -> None:
+        _reload_on_sighup(runner)
+        # Every start says which numbers the safety scripts will say (the journal too),
+        # once a SIGHUP can already reload them.
+        _notice(app.numbers_line())
+
+    app.on_runner = started
     if args.text:
         return listen_text(app, args)
     from .hearing.listen import listen_microphone

@@ -266,10 +266,29 @@ def config_path() -> Path:
     return Path(env).expanduser() if env else config_dir() / "config.toml"
 
 
+def config_named(path: Path | None = None) -> str | None:
+    """How the config file was named, if it was: "--config" (``path`` given) or
+    "VOICEGUIDE_CONFIG"; None for the default place. A named file must exist."""
+    if path is not None:
+        return "--config"
+    return "VOICEGUIDE_CONFIG" if os.environ.get("VOICEGUIDE_CONFIG") else None
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    path = path or config_path()
+    """The settings from ``path`` (``--config``), else ``$VOICEGUIDE_CONFIG``, else the
+    user config dir. Only the last may be missing (then: the defaults): a file named on the
+    command line or in the environment that is not there is a typo to report, not a
+    reason to fall back to another country's emergency number."""
+    named = config_named(path)
+    path = (path or config_path()).expanduser()
     if not path.exists():
+        if named:
+            raise ConfigError(f"{path}: no such config file (named by {named}); check the "
+                              "name, or leave it out to use "
+                              f"{config_dir() / 'config.toml'}")
         return Settings()
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a config file")
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

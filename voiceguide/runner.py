@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 CLOSE = object()
 """Put on the queue when input has ended: finish what is playing, then return."""
+RELOAD = object()
+"""Put on the queue to re-read the config now (SIGHUP)."""
 INTERRUPTING = ("stop", "safety")
 
 
@@ -38,6 +40,9 @@ class Runner:
         self.on_speak: Callable[[Speak], None] | None = None
         self.on_show: Callable[[Show], None] | None = None
         """Where lines meant for the screen only go (discreet safety's numbers)."""
+        self.on_reload: Callable[[bool], None] | None = None
+        """Called before each cue (False: re-read the config if its file changed) and on
+        :data:`RELOAD` (True: re-read it now)."""
 
     def submit(self, match: IntentMatch) -> None:
         """Thread-safe: hand a cue to the session (stop and safety interrupt speech now)."""
@@ -51,7 +56,12 @@ class Runner:
     def _handle(self, event) -> None:
         if event is CLOSE:
             self.closing = True
+        elif event is RELOAD:
+            if self.on_reload:
+                self.on_reload(True)
         elif isinstance(event, IntentMatch):
+            if self.on_reload:
+                self.on_reload(False)
             self.session.handle(event, self.clock.now())
 
     def _drain(self) -> None:

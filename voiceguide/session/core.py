@@ -57,6 +57,7 @@ class Session:
                  resume: bool = True, screen: bool = True):
         self.library = library
         self.settings = settings or SessionSettings()
+        self._bedside_asked = bedside
         self.bedside = bedside or self.settings.bedside
         """Night mode for everything (``--bedside``, ``session.bedside``)."""
         self.screen = screen
@@ -81,6 +82,15 @@ class Session:
         """Bumped whenever the plan changes, so a runner can cut a silence short."""
         self._restored = not (resume and offers)
         """Whether a pause saved by an earlier run was already looked for (or is not to be)."""
+
+    def reconfigure(self, settings: SessionSettings) -> None:
+        """New session settings (the config file changed): numbers, night hours, pause
+        length and the rest apply from the next line on; a running pause keeps its time."""
+        self.settings = settings
+        self.helplines = settings.helplines()
+        self.bedside = self._bedside_asked or settings.bedside
+        self.offers.timeout = settings.offer_timeout
+        self.revision += 1
 
     # ---- what the runner and the listener read ----
     @property
