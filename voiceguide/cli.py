@@ -27,6 +27,8 @@ log = logging.getLogger("voiceguide")
 
 EXIT_NOT_UNDERSTOOD = 3
 NOT_UNDERSTOOD = "Say 'what can I say' for examples."
+NO_CUE = f"No cue there. {NOT_UNDERSTOOD}"
+"""What a typed line that is not a cue gets: one line, so nothing seems to hang."""
 
 
 def _notice(message: str) -> None:
@@ -66,8 +68,7 @@ def cmd_say(app: App, args) -> int:
     match = app.router.route(text)
     print(describe(match, _words(app, text)))
     if match is None:
-        print("voiceguide: that is not a cue I know; `voiceguide say \"what can I say\"` "
-              "lists them", file=sys.stderr)
+        print(f"voiceguide: {NO_CUE}", file=sys.stderr)
         return EXIT_NOT_UNDERSTOOD
     runner = app.runner(args.print, bedside=args.bedside, resume=False)
     runner.submit(match)
@@ -237,7 +238,7 @@ def cmd_render(app: App, args) -> int:
     if args.cue is not None:
         match = app.router.route(args.cue)
         if match is None:
-            raise VoiceguideError(f"--cue: no cue there. {NOT_UNDERSTOOD}")
+            raise VoiceguideError(f"--cue {args.cue!r}: {NO_CUE}")
     else:
         script = _find_script(app, args.script, args.bedside)
     speaker = RenderSpeaker(app.renderer(), app.settings.speech.volume)
@@ -339,9 +340,13 @@ def listen_text(app: App, args) -> int:
             if not text:
                 continue
             match = app.router.route(text)
+            if match is None:
+                words = _words(app, text)
+                print(NO_CUE if words is None else f"heard {words!r} -> no cue there. "
+                      f"{NOT_UNDERSTOOD}", flush=True)
+                continue
             print(describe(match, _words(app, text)), flush=True)
-            if match:
-                runner.submit(match)
+            runner.submit(match)
         runner.close()
 
     threading.Thread(target=read, name="stdin", daemon=True).start()
@@ -443,3 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file or folder the library did not check: still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"voiceguide: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
