@@ -44,6 +44,7 @@ class _Context:
     intent: str
     slots: Slots
     night: bool
+    """Bedside content was asked for (or the script is a bedside one): no closing question."""
     style: Style
     return_at: datetime | None = None
     """The return time this script says aloud (a bridge's offer keeps it)."""
@@ -144,8 +145,16 @@ class Session:
     def stop_playing(self) -> None:
         self.playing = self.context = None
 
+    def bedside_content(self, slots: Slots) -> bool:
+        """The bedside scripts (lie down, no question at the end): only when asked for
+        ("I can't sleep", ``--bedside``, ``session.bedside``), never by the clock alone: at
+        1 am a fight still needs the daytime help, and its timer."""
+        return self.bedside or bool(slots.get("bedside"))
+
     def night(self, now: datetime, slots: Slots) -> bool:
-        return self.bedside or bool(slots.get("bedside")) or self.settings.night(now)
+        """The night voice (slower, quieter, longer silences): bedside content, or the
+        night hours of the clock."""
+        return self.bedside_content(slots) or self.settings.night(now)
 
     def clock(self, when: datetime) -> str:
         return clock_time(when, self.settings.clock_24h)
@@ -164,8 +173,8 @@ class Session:
         ``imminent``: one for danger that is now (the emergency number first)."""
         night = self.night(now, slots)
         if script is None:
-            pool = self.library.variants(intent, bedside=night, situation=situation,
-                                         imminent=imminent)
+            pool = self.library.variants(intent, bedside=self.bedside_content(slots),
+                                         situation=situation, imminent=imminent)
             script = self.variety.pick(intent, pool)
         minutes = minutes or self.settings.pause_minutes
         if script.intent in ("bridge", "pause") and return_at is None:
@@ -177,7 +186,8 @@ class Session:
         values = delivery.values(self.helplines, minutes, return_at, self.settings.clock_24h)
         style = delivery.script_style(script, night, style or Style(), self.rate, self.volume)
         self.playing = Playback(script, values, style, self.library.prompts)
-        self.context = _Context(script.intent, slots, night, style, return_at)
+        self.context = _Context(script.intent, slots, self.bedside_content(slots) or
+                                script.bedside, style, return_at)
         self.revision += 1
 
     def say(self, prompt: str, now: datetime, style: Style | None = None, night: bool = False,

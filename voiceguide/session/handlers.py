@@ -60,7 +60,7 @@ def guide(intent: Intent) -> Handler:
 
 def on_grounding(s: Session, slots: Slots, now: datetime) -> None:
     s.clear()
-    if s.settings.distress_check and not s.night(now, slots):
+    if s.settings.distress_check and not s.bedside_content(slots):
         s.stop_playing()
         s.ask("distress_question", now, OfferKind.DISTRESS_BEFORE, intent="grounding",
               slots=slots)
