@@ -120,7 +120,7 @@ def test_i_need_a_minute_is_the_default_pause_not_a_countdown():
     h = Harness()
     h.cue(IntentMatch(Intent.PAUSE, 1.0, {}))
     said = h.play()
-    assert said[0] == h.text("pause_default").format(minutes=20)
+    assert said[0] == h.text("pause_default").format(minutes=20, return_time="7:20")
     assert h.session.pause.return_at == at(19, 20)
     assert h.wait(60) == []  # no "time to come back together" after a minute
     assert h.session.pause is not None
@@ -130,7 +130,7 @@ def test_a_short_pause_gets_one_gentle_line_and_the_choice_stands():
     h = Harness()
     h.cue("pause for 5 minutes")
     said = h.play()
-    assert said[0] == h.text("pause_short").format(minutes=5)
+    assert said[0] == h.text("pause_short").format(minutes=5, return_time="7:05")
     assert "20 minutes" in said[0] and sum("20 minutes" in s for s in said) == 1
     assert h.session.pause.return_at == at(19, 5)
 

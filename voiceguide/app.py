@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-from .clock import SystemClock, VirtualClock
+from .clock import PrintClock, SystemClock, VirtualClock
 from .config import Settings, config_path, load_settings, state_dir
 from .errors import ConfigError
 from .helplines import notice, summary
@@ -134,8 +134,11 @@ class App:
     def renderer(self) -> Voice:
         return build_voice(self.settings.speech, notify=self.notify)
 
-    def runner(self, printing: bool, bedside: bool = False, resume: bool = True) -> Runner:
-        """session -> speaker, on the system clock (or printing, on a virtual one).
+    def runner(self, printing: bool, bedside: bool = False, resume: bool = True,
+               real_time: bool = False) -> Runner:
+        """session -> speaker, on the system clock (or printing, on a virtual one, or with
+        ``real_time`` on the real one without the silences: typed cues in `listen --text
+        --print`, where a pause must last and an offer wait for its answer).
 
         ``resume``: pick up a pause saved by an earlier run (``listen``; one-shot commands
         do not, so they never wait for, or announce, another run's timer)."""
@@ -148,7 +151,8 @@ class App:
                           store=MemoryStore() if printing else store, resume=resume,
                           screen=self.screen_watched())
         if printing:
-            runner = Runner(session, PrintSpeaker(), VirtualClock(SystemClock().now()))
+            clock = PrintClock() if real_time else VirtualClock(SystemClock().now())
+            runner = Runner(session, PrintSpeaker(), clock)
         else:
             voice = self.renderer()
             voice.start()

@@ -329,7 +329,8 @@ def cmd_listen(app: App, args) -> int:
 
 
 def listen_text(app: App, args) -> int:
-    runner = app.runner(args.print, bedside=args.bedside)
+    # Typed cues run on the real clock even when printed: a pause lasts, an offer waits.
+    runner = app.runner(args.print, bedside=args.bedside, real_time=True)
     interactive = sys.stdin.isatty()
     if interactive:
         print("Type a cue (e.g. \"I'm flooded\", \"what can I say\"); Ctrl-D to quit.")

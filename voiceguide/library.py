@@ -90,7 +90,7 @@ the rendered-audio tests measure the real voice."""
 
 SAMPLE_VALUES = {"return_time": "7:30", "minutes": "twenty", "emergency_number": "911",
                  "crisis_lines": "988", "crisis_line": "988", "dv_line": "1 800 799 7233",
-                 "score": "five"}
+                 "score": "five", "left": "12 minutes"}
 
 
 def _sample_fillings() -> list[dict[str, str]]:
@@ -174,6 +174,12 @@ class Prompts(_Model):
     """After a restart, a return time that passed while the device was off."""
     no_pause_running: str
     timer_cancelled: str
+    confirm_cancel: str
+    """A bare "stop" with nothing playing while a pause runs: end it? (asked once)"""
+    pause_kept: str
+    """The answer was no: the pause goes on, and its time."""
+    time_left: str
+    """ "how long is left", "what time do we come back": {left} and {return_time}."""
     safety_cancelled: str
     """After a safety script, when it stopped a running pause."""
     help: str
@@ -196,8 +202,9 @@ class Prompts(_Model):
 
 
 PROMPT_PLACEHOLDERS: dict[str, set[str]] = {
-    "offer_pause": {"return_time", "minutes"}, "pause_default": {"minutes"},
-    "pause_short": {"minutes"}, "pause_extended": {"minutes", "return_time"},
+    "offer_pause": {"return_time", "minutes"}, "pause_default": {"minutes", "return_time"},
+    "pause_short": {"minutes", "return_time"}, "pause_extended": {"minutes", "return_time"},
+    "pause_kept": {"return_time"}, "time_left": {"left", "return_time"},
     "pause_resumed": {"return_time"}, "pause_missed": {"return_time"},
     "crisis_offer": {"emergency_number"}, "crisis_line_offer": {"crisis_line"},
 }
@@ -294,6 +301,9 @@ def check_script(script: Script, path: Path, router: Router) -> None:
         raise ScriptError(f"{path}: situation: {script.situation!r} is not a situation of a "
                           f"{script.intent} script (allowed: "
                           f"{sorted(SITUATIONS.get(script.intent, ())) or 'none'})")
+    if script.intent == "pause" and "{return_time}" not in script.steps[0].text:
+        raise ScriptError(f"{path}: steps.0.text: a pause script says {{return_time}} in its "
+                          "first line (the time to come back is what a pause promises)")
     if script.intent == "safety" and not script.situation:
         raise ScriptError(f"{path}: situation: a safety script must say which situation it is "
                           "for (danger, self_harm or general)")

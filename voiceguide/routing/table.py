@@ -77,6 +77,8 @@ class SafetyCues(_Strict):
 class SlotCues(_Strict):
     bedside: list[str] = Field(default_factory=list)
     away: list[str] = Field(default_factory=list)
+    timer: list[str] = Field(default_factory=list)
+    """in a stop: the timer or pause named ("cancel the pause"), so it ends without asking"""
 
 
 class CommonFile(_Strict):
@@ -147,6 +149,7 @@ class Compiled:
     harmless: re.Pattern
     bedside: re.Pattern
     away: re.Pattern
+    timer: re.Pattern
     macros: Mapping[str, str]
     vocab: Vocab
 
@@ -277,7 +280,8 @@ def _compile(cues: CueFile, normalizer: Normalizer) -> Compiled:
         discreet=search(cues.safety.discreet), present=search(cues.safety.present),
         imminent=search(cues.safety.imminent),
         harmless=search(cues.safety.harmless), bedside=search(cues.slots.bedside),
-        away=search(cues.slots.away), macros=macros, vocab=vocab)
+        away=search(cues.slots.away), timer=search(cues.slots.timer), macros=macros,
+        vocab=vocab)
 
 
 def _culprit(cues: CueFile) -> str:

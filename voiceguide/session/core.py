@@ -228,7 +228,8 @@ class Session:
             self.timer.start(return_at, minutes)
         night = {"bedside": True} if slots and slots.get("bedside") else {}
         if say_first:
-            self.say(say_first, now, night=bool(night), minutes=str(minutes))
+            self.say(say_first, now, night=bool(night), minutes=str(minutes),
+                     return_time=self.clock(return_at))
         self.start(Intent.PAUSE, now, night, return_at=return_at, minutes=minutes)
 
     def offer_pause(self, now: datetime, return_at: datetime | None) -> None:
