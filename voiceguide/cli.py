@@ -271,7 +271,13 @@ def cmd_render(app: App, args) -> int:
 class PrintedEvents:
     """Shows what the listener reports: cues on stdout, the device's state on stderr."""
 
+    def __init__(self, numbers: str = ""):
+        self.numbers = numbers
+        """The safety numbers line, said as listening starts (stderr: the journal too)."""
+
     def listening(self, microphone: str, engine: str) -> None:
+        if self.numbers:
+            _notice(self.numbers)
         print(f"voiceguide: listening on {microphone!r} with {engine}. "
               "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
 
@@ -305,13 +311,7 @@ def _reload_on_sighup(runner: Runner) -> None:
 def cmd_listen(app: App, args) -> int:
     app.prepare_all = True
 
-    def started(runner: Runner) -> None:
-        _reload_on_sighup(runner)
-        # Every start says which numbers the safety scripts will say (the journal too),
-        # once a SIGHUP can already reload them.
-        _notice(app.numbers_line())
-
-    app.on_runner = started
+    app.on_runner = _reload_on_sighup
     if args.text:
         return listen_text(app, args)
     from .hearing.listen import listen_microphone
@@ -322,7 +322,8 @@ def cmd_listen(app: App, args) -> int:
     # hearing thread joined, the output closed.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        listen_microphone(app, options, PrintedEvents())
+        # Every start says which numbers the safety scripts will say (the journal too).
+        listen_microphone(app, options, PrintedEvents(app.numbers_line()))
     except KeyboardInterrupt:
         print("\nvoiceguide: stopped.", file=sys.stderr)
     return 0
@@ -331,6 +332,7 @@ def cmd_listen(app: App, args) -> int:
 def listen_text(app: App, args) -> int:
     # Typed cues run on the real clock even when printed: a pause lasts, an offer waits.
     runner = app.runner(args.print, bedside=args.bedside, real_time=True)
+    _notice(app.numbers_line())  # every start: which numbers the safety scripts will say
     interactive = sys.stdin.isatty()
     if interactive:
         print("Type a cue (e.g. \"I'm flooded\", \"what can I say\"); Ctrl-D to quit.")
