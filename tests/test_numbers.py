@@ -161,3 +161,16 @@ def test_the_service_reloads_with_sighup():
 
     unit = unit_text(exec_start())
     assert "ExecReload=/bin/kill -HUP $MAINPID" in unit.splitlines()
+
+
+def test_the_night_line_says_the_local_time_and_whether_the_night_voice_is_on():
+    from datetime import datetime, timezone
+
+    from voiceguide.config import SessionSettings
+
+    s = SessionSettings()
+    late = s.night_summary(datetime(2026, 12, 2, 1, 5, tzinfo=timezone.utc))
+    assert late.startswith("local time 01:05 UTC;") and "06:00, on now" in late
+    assert "off now" in s.night_summary(datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc))
+    never = SessionSettings(night_start="0:00", night_end="0:00").night_summary()
+    assert "no night hours" in never

@@ -96,7 +96,7 @@ def nearest_names(app: App, name: str) -> str:
                                             if app.library.variants(str(i))), "return"})
     close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
     if not close:  # "tango": no id is close; the intents are the short list to try
-        close = [n for n in ("grounding", "flooded", "pause", "repair", "safety")]
+        close = ["grounding", "flooded", "pause", "repair", "safety"]
     return ("nearest: " + ", ".join(close) +
             " (`voiceguide scripts` lists them all)")
 
@@ -193,30 +193,16 @@ def cmd_config(app_args) -> int:
     s = settings.session
     print(f"# config file: {path} ({'found' if path.exists() else 'not found: defaults'})")
     print(f"# {summary(s.helplines(), s.country)}")
-    print(f"# {night_line(s)}")
+    print(f"# {s.night_summary()}")
     print(json.dumps(settings.model_dump(mode="json"), indent=2))
     return 0
-
-
-def night_line(session_settings, now=None) -> str:
-    """The local time and the night window the device uses, in one line."""
-    from datetime import datetime
-
-    now = now or datetime.now().astimezone()
-    s = session_settings
-    if s.night_start == s.night_end:
-        window = "no night hours (night_start = night_end)"
-    else:
-        window = (f"night voice (slower, quieter) from {s.night_start:%H:%M} to "
-                  f"{s.night_end:%H:%M}, {'on' if s.night(now) else 'off'} now")
-    always = ("; bedside scripts always (session.bedside)" if s.bedside else
-              "; bedside scripts only when asked")
-    return f"local time {now:%H:%M} {now:%Z}; {window}{always}"
 
 
 def _writable(output: str) -> Path:
     """The output file's path, or one line saying why it cannot be written (checked before
     the render, so no time is spent on audio that cannot be kept)."""
+    if not output.strip():
+        raise VoiceguideError("-o: give a file name such as out.wav")
     path = Path(output).expanduser()
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():

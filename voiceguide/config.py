@@ -155,6 +155,19 @@ class SessionSettings(_Model):
         """The numbers the safety scripts say: the country's, with any set here instead."""
         return helplines(self.country, self.emergency_number, self.crisis_line, self.dv_line)
 
+    def night_summary(self, now: datetime | None = None) -> str:
+        """The local time and the night window the device uses, in one line (`config`,
+        `doctor`)."""
+        now = now or datetime.now().astimezone()
+        if self.night_start == self.night_end:
+            window = "no night hours (night_start = night_end)"
+        else:
+            window = (f"night voice (slower, quieter) from {self.night_start:%H:%M} to "
+                      f"{self.night_end:%H:%M}, {'on' if self.night(now) else 'off'} now")
+        bedside = ("bedside scripts always (session.bedside)" if self.bedside else
+                   "bedside scripts only when asked")
+        return f"local time {now:%H:%M} {now:%Z}; {window}; {bedside}"
+
     def night(self, now: datetime) -> bool:
         """Whether ``now`` falls in the night hours."""
         start, end, t = self.night_start, self.night_end, now.time().replace(tzinfo=None)

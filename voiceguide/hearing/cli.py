@@ -102,7 +102,6 @@ def cmd_doctor(args) -> int:
         print(f"[{'ok' if ok else '!!'}] {what}" + (f"\n     fix: {fix}" if fix and not ok else ""))
 
     # First what the safety scripts will say: the numbers, and any line there is none of.
-    from ..cli import night_line
     from ..config import config_path
     from ..helplines import missing, summary
 
@@ -112,7 +111,7 @@ def cmd_doctor(args) -> int:
     line(True, f"{summary(s.helplines(), s.country)} (from {source})")
     for problem, setting in missing(s.helplines(), s.country):
         line(False, problem, f"set {setting} in {where} (a number, then a comma and its name)")
-    print(f"[--] {night_line(s)}")
+    print(f"[--] {s.night_summary()}")
     line(bool(shutil.which("espeak-ng")), "espeak-ng installed", "sudo apt install espeak-ng")
     from ..voice import build_voice
     from ..voice.cache import DiskCache
