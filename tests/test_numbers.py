@@ -174,3 +174,18 @@ def test_the_night_line_says_the_local_time_and_whether_the_night_voice_is_on():
     assert "off now" in s.night_summary(datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc))
     never = SessionSettings(night_start="0:00", night_end="0:00").night_summary()
     assert "no night hours" in never
+
+
+def test_listening_from_the_microphone_names_the_numbers_as_it_starts(capsys, tmp_path):
+    """The microphone path (and so the service's journal): the numbers line on stderr
+    just before the line that says it is listening."""
+    from voiceguide.app import App
+    from voiceguide.cli import PrintedEvents
+
+    config = tmp_path / "config.toml"
+    config.write_text('[session]\ncountry = "NZ"\n')
+    app = App.load(config)
+    PrintedEvents(app.numbers_line()).listening("room.monitor", "whisper tiny.en")
+    out, err = capsys.readouterr()
+    assert err.startswith("voiceguide: safety numbers (NZ): emergency 111;")
+    assert "listening on 'room.monitor'" in out

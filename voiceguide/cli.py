@@ -392,8 +392,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("listen", help="the main job: hear cues and answer out loud")
     s.add_argument("--text", action="store_true", help="type cues instead of speaking them")
-    s.add_argument("--print", action="store_true", help="print answers instead of speaking")
-    s.add_argument("--bedside", action="store_true")
+    s.add_argument("--print", action="store_true",
+                   help="print answers instead of speaking (the lines come at once; with "
+                   "--text a pause still lasts its time and a question waits for its answer)")
+    s.add_argument("--bedside", action="store_true",
+                   help="the bedside scripts (lying down, no question at the end)")
     s.add_argument("--engine", choices=["auto", *ENGINE_NAMES],
                    help="speech engine (default: listen.engine in the config, auto)")
     s.add_argument("--model", help="a model for the engine: a Whisper name (tiny.en, base.en) "
