@@ -134,3 +134,9 @@ def test_rendered_audio_says_the_number_within_five_seconds(cli, tmp_path, cue, 
     heard = cli("hear", "--all", "--json", str(head), env=env, timeout=300, check=0).stdout
     said = " ".join(json.loads(row).get("transcript") or "" for row in heard.splitlines())
     assert number in _digits(said), said
+
+
+def test_explain_says_why_it_is_imminent(cli):
+    out = cli("route", "--explain", "I have the pills in my hand", check=0).stdout
+    assert "matched:    safety:imminent [anywhere] 'i have the pills in my hand'" in out
+    assert "imminent=True" in out.splitlines()[-1]
