@@ -232,6 +232,7 @@ def cmd_render(app: App, args) -> int:
     session = Session(app.library, app.settings.session, bedside=args.bedside, offers=False,
                       screen=app.screen_watched())
     runner = Runner(session, speaker, clock)
+    runner.on_show = lambda shown: app.show(shown.text)  # discreet numbers: not in the file
     if match is not None:
         session.handle(match, clock.now())
         if not session.busy:
