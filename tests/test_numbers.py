@@ -99,6 +99,12 @@ class Listening:
             self.lines.put(line.rstrip("\n"))
         self.lines.put(None)
 
+    def _next(self, timeout: float, waiting_for, seen: list[str]) -> str | None:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no {waiting_for!r} within {timeout} s; seen: {seen}") from None
+
     def say(self, text: str) -> None:
         self.proc.stdin.write(text + "\n")
         self.proc.stdin.flush()
@@ -107,11 +113,22 @@ class Listening:
         """Every line up to and including the first with ``needle`` in it (any case)."""
         seen = []
         while True:
-            line = self.lines.get(timeout=timeout)
+            line = self._next(timeout, needle, seen)
             assert line is not None, f"exited before {needle!r}: {seen}"
             seen.append(line)
             if needle.lower() in line.lower():
                 return seen
+
+    def wait_for_all(self, *needles: str, timeout: float = 120) -> list[str]:
+        """Every line until each of ``needles`` has been in one (any order: stdout and
+        stderr are read apart, so their lines may interleave either way)."""
+        seen, left = [], [n.lower() for n in needles]
+        while left:
+            line = self._next(timeout, left, seen)
+            assert line is not None, f"exited before {left!r}: {seen}"
+            seen.append(line)
+            left = [n for n in left if n not in line.lower()]
+        return seen
 
     def close(self) -> int:
         self.proc.stdin.close()
@@ -128,14 +145,13 @@ def test_a_changed_config_is_used_from_the_next_cue(tmp_path):
         listening.wait_for("call 999")
         write_config(config, '[session]\ncountry = "IE"\n')
         listening.say("I'm not safe")
-        seen = listening.wait_for("config reloaded")
-        assert "config reloaded: safety numbers (IE): emergency 112" in seen[-1]
-        seen = listening.wait_for("call 112")
-        assert not any("999" in ln for ln in seen)
+        seen = listening.wait_for_all("config reloaded: safety numbers (IE): emergency 112",
+                                      "call 112")
+        assert not any("call 999" in ln.lower() for ln in seen)
         # A broken edit keeps the numbers in use, with one line saying so.
         write_config(config, '[session]\ncountry = "FR"\n')
         listening.say("I'm not safe")
-        seen = listening.wait_for("call 112")
+        seen = listening.wait_for_all("config not reloaded", "call 112")
         assert sum("config not reloaded" in ln for ln in seen) == 1
     finally:
         assert listening.close() == 0

@@ -177,4 +177,4 @@ def _stamp(path: Path) -> tuple | None:
         st = path.expanduser().stat()
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
