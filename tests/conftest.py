@@ -14,6 +14,8 @@ import pytest
 
 HERE = Path(__file__).parent
 _STATE_HOME = Path(tempfile.mkdtemp(prefix="voiceguide-test-state-"))
+_EMPTY_CONFIG = _STATE_HOME / "empty-config.toml"
+_EMPTY_CONFIG.write_text("# every setting at its default\n")
 NETBLOCK = HERE / "netblock"
 sys.path.insert(0, str(NETBLOCK))
 import sitecustomize  # noqa: E402,F401  (blocks the network in this process too)
@@ -22,7 +24,7 @@ import sitecustomize  # noqa: E402,F401  (blocks the network in this process too
 def _env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(NETBLOCK), env.get("PYTHONPATH", "")])
-    env.setdefault("VOICEGUIDE_CONFIG", str(HERE / "no-such-config.toml"))
+    env.setdefault("VOICEGUIDE_CONFIG", str(_EMPTY_CONFIG))  # the defaults, not the user's
     env.setdefault("XDG_STATE_HOME", str(_STATE_HOME))  # never the real user's state dir
     env.update(extra or {})
     return env

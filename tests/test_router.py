@@ -98,7 +98,7 @@ def test_a_stage_that_finds_nothing_ends_the_search():
 def test_intent_groups():
     assert len(GUIDANCE) == 11 and "safety" in GUIDANCE and "withdrawing" in GUIDANCE
     assert set(CONTROLS) == {"stop", "repeat", "slower", "faster", "louder", "quieter", "next",
-                             "help", "yes", "no", "more_time"}
+                             "help", "yes", "no", "more_time", "time_left"}
 
 
 def test_expand_templates():

@@ -86,8 +86,7 @@ def test_default_pause_comes_from_config_and_is_said():
     h = Harness(pause_minutes=25)
     h.cue("take a break")
     said = h.play()
-    assert said[0] == h.text("pause_default").format(minutes=25)
-    assert any("7:25" in s for s in said)
+    assert said[0] == h.text("pause_default").format(minutes=25, return_time="7:25")
 
 
 def test_more_time_without_a_pause_says_so():
@@ -181,7 +180,7 @@ def test_timers_survive_other_scripts():
     assert said.index(next(s for s in said if s in returns)) > 3  # after grounding finished
 
 
-def test_stop_silences_now_and_then_cancels_the_timer():
+def test_stop_silences_now_and_then_asks_before_it_cancels_the_timer():
     h = Harness()
     h.cue("take a break")
     h.step()
@@ -189,6 +188,9 @@ def test_stop_silences_now_and_then_cancels_the_timer():
     assert h.play() == []
     assert h.session.pause is not None  # stopping the words keeps the timer
     h.cue("stop")
+    assert h.play() == [h.text("confirm_cancel")]
+    assert h.session.pause is not None
+    h.cue("yes")
     assert h.play() == [h.text("timer_cancelled")]
     assert h.session.pause is None
 

@@ -15,6 +15,7 @@ from session_harness import LIB, START, TEST_LIB, Harness
 from voiceguide.intents import GUIDANCE, Intent
 from voiceguide.library import Library
 from voiceguide.router import IntentMatch
+from voiceguide.session import OfferKind
 from voiceguide.session import Silence, Speak, clock_time, round_up
 from voiceguide.spoken import for_the_ear, number_words
 from voiceguide.state import FileStore
@@ -119,7 +120,7 @@ def test_i_need_a_minute_is_the_default_pause_not_a_countdown():
     h = Harness()
     h.cue(IntentMatch(Intent.PAUSE, 1.0, {}))
     said = h.play()
-    assert said[0] == h.text("pause_default").format(minutes=20)
+    assert said[0] == h.text("pause_default").format(minutes=20, return_time="7:20")
     assert h.session.pause.return_at == at(19, 20)
     assert h.wait(60) == []  # no "time to come back together" after a minute
     assert h.session.pause is not None
@@ -129,7 +130,7 @@ def test_a_short_pause_gets_one_gentle_line_and_the_choice_stands():
     h = Harness()
     h.cue("pause for 5 minutes")
     said = h.play()
-    assert said[0] == h.text("pause_short").format(minutes=5)
+    assert said[0] == h.text("pause_short").format(minutes=5, return_time="7:05")
     assert "20 minutes" in said[0] and sum("20 minutes" in s for s in said) == 1
     assert h.session.pause.return_at == at(19, 5)
 
@@ -238,9 +239,16 @@ def test_night_mode_for_every_intent(intent, how):
         night.cue(cue_for(intent, night=False))
     night.play()
     d, n = first_line(day), first_line(night)
-    assert n.rate < d.rate and n.volume < d.volume
-    assert silences(night) > silences(day)
-    if intent != Intent.BRIDGE:  # the bridge still offers the timer it promised
+    if how == "hours" or not night.script_of().bedside:
+        # The night voice on daytime words (bedside scripts set their own pace).
+        assert n.rate < d.rate and n.volume < d.volume
+        assert silences(night) > silences(day)
+    if how == "hours":
+        # The clock changes only the voice: the same help, and the same question after it.
+        assert not night.script_of().bedside
+        assert (night.session.offer and night.session.offer.kind) == \
+            (day.session.offer and day.session.offer.kind)
+    elif intent != Intent.BRIDGE:  # the bridge still offers the timer it promised
         assert night.session.offer is None
         assert not night.spoken[-1].text.endswith("?")
 
@@ -249,18 +257,39 @@ def test_night_hours_are_configurable():
     h = Harness(start=at(21, 30), night_start="21:00", night_end="7:00")
     h.cue("I'm flooded")
     h.play()
-    assert h.session.offer is None  # night: no question
+    day = Harness(start=at(19, 0))
+    day.cue("I'm flooded")
+    day.play()
+    assert first_line(h).rate < first_line(day).rate  # the night voice from 21:00
     off = Harness(start=at(2, 0), night_start="0:00", night_end="0:00")  # equal: never
     off.cue("I'm flooded")
     off.play()
-    assert off.session.offer is not None
+    assert first_line(off).rate == first_line(day).rate
 
 
-def test_at_night_grounding_takes_the_bedside_variants():
-    h = Harness(start=at(1, 30))
-    h.cue("help me ground")
+def test_at_1_am_a_fight_gets_the_daytime_help_and_its_timer():
+    """At 1 am, during a fight, "I'm flooded" once got "The day is over now... lie on your
+    back" and no timer: the clock may soften the voice, not change the help."""
+    h = Harness(start=at(1, 0))
+    h.cue("I'm flooded")
     h.play()
-    assert h.script_of().bedside
+    assert not h.script_of().bedside
+    assert h.session.offer is not None and h.session.offer.kind == OfferKind.PAUSE
+
+
+def test_bedside_content_only_when_asked_for():
+    clock = Harness(start=at(1, 30))
+    clock.cue("help me ground")
+    clock.play()
+    assert not clock.script_of().bedside
+    asked = Harness(start=at(1, 30))
+    asked.cue("I can't sleep")
+    asked.play()
+    assert asked.script_of().bedside and asked.session.offer is None
+    flag = Harness(start=at(15, 0), bedside=True)  # --bedside, at any hour
+    flag.cue("help me ground")
+    flag.play()
+    assert flag.script_of().bedside
 
 
 # ---- variety ----

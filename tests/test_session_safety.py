@@ -217,10 +217,23 @@ def test_builtin_safety_scripts_still_play_for_every_kind():
 
 def test_cli_discreet_safety_prints_the_numbers_but_does_not_say_them(cli, tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text("[session]\ndiscreet_safety = true\n")
+    config.write_text('[session]\ndiscreet_safety = true\ndiscreet_numbers = "screen"\n')
     out = cli("say", "--print", "I'm not safe", env={"VOICEGUIDE_CONFIG": str(config)},
               check=0).stdout
-    said = [ln for ln in out.splitlines() if ln.startswith("  voiceguide: ")]
+    said = [ln for ln in out.splitlines() if ln.startswith("  voiceguide (quietly): ")]
     shown = [ln for ln in out.splitlines() if ln.startswith("  voiceguide (on screen only): ")]
     assert said and not any(c.isdigit() for ln in said for c in ln)
     assert any("911" in ln for ln in shown)
+
+
+def test_cli_discreet_safety_with_no_screen_says_each_number_once_quietly(cli, tmp_path):
+    """Output that is not a terminal (a service, the journal): nobody watches a screen, so
+    the numbers are said, low and slow, once each; nothing is shown "on screen only"."""
+    config = tmp_path / "config.toml"
+    config.write_text("[session]\ndiscreet_safety = true\n")  # discreet_numbers = "auto"
+    out = cli("say", "--print", "I'm not safe", env={"VOICEGUIDE_CONFIG": str(config)},
+              check=0).stdout
+    assert "on screen only" not in out
+    quiet = [ln for ln in out.splitlines() if ln.startswith("  voiceguide (quietly): ")]
+    assert sum("911" in ln for ln in quiet) == 1 and any("988" in ln for ln in quiet)
+    assert not [ln for ln in out.splitlines() if ln.startswith("  voiceguide: ")]

@@ -27,7 +27,9 @@ NAME = "en_US-test-medium"
 
 @pytest.fixture
 def homes(tmp_path):
-    """Private data, cache and config dirs for the process under test."""
+    """Private data, cache and config dirs for the process under test (the config file
+    starts empty: a named config must exist)."""
+    (tmp_path / "config.toml").write_text("")
     env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
            "VOICEGUIDE_CONFIG": str(tmp_path / "config.toml")}
     return env

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -25,6 +26,9 @@ from .speaker import RenderSpeaker
 log = logging.getLogger("voiceguide")
 
 EXIT_NOT_UNDERSTOOD = 3
+NOT_UNDERSTOOD = "Say 'what can I say' for examples."
+NO_CUE = f"No cue there. {NOT_UNDERSTOOD}"
+"""What a typed line that is not a cue gets: one line, so nothing seems to hang."""
 
 
 def _notice(message: str) -> None:
@@ -33,6 +37,12 @@ def _notice(message: str) -> None:
 
 def _show(text: str) -> None:
     print(f"  voiceguide (on screen only): {text}", flush=True)
+
+
+def _screen_watched() -> bool:
+    """Someone may be watching: output is a terminal, and systemd is not running us (it
+    sets INVOCATION_ID for every unit)."""
+    return sys.stdout.isatty() and "INVOCATION_ID" not in os.environ
 
 
 def _first_run(text: str) -> None:
@@ -58,8 +68,7 @@ def cmd_say(app: App, args) -> int:
     match = app.router.route(text)
     print(describe(match, _words(app, text)))
     if match is None:
-        print("voiceguide: that is not a cue I know; `voiceguide say \"what can I say\"` "
-              "lists them", file=sys.stderr)
+        print(f"voiceguide: {NO_CUE}", file=sys.stderr)
         return EXIT_NOT_UNDERSTOOD
     runner = app.runner(args.print, bedside=args.bedside, resume=False)
     runner.submit(match)
@@ -76,8 +85,20 @@ def _find_script(app: App, name: str, bedside: bool) -> Script:
         variants = app.library.variants(name, bedside=bedside)
         if variants:
             return variants[0]
-    known = ", ".join(sorted(app.library.scripts))
-    raise VoiceguideError(f"no script or intent named {name!r}; try one of: {known}")
+    raise VoiceguideError(f"no script or intent named {name!r}; {nearest_names(app, name)}")
+
+
+def nearest_names(app: App, name: str) -> str:
+    """A hint of at most five script ids or intents close to ``name``."""
+    import difflib
+
+    names = sorted({*app.library.scripts, *(str(i) for i in INTENTS
+                                            if app.library.variants(str(i))), "return"})
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+    if not close:  # "tango": no id is close; the intents are the short list to try
+        close = ["grounding", "flooded", "pause", "repair", "safety"]
+    return ("nearest: " + ", ".join(close) +
+            " (`voiceguide scripts` lists them all)")
 
 
 def cmd_run(app: App, args) -> int:
@@ -165,35 +186,85 @@ def cmd_check(app_args) -> int:
 
 
 def cmd_config(app_args) -> int:
-    path = Path(app_args.config) if app_args.config else config_path()
-    settings = load_settings(path)
+    from .helplines import summary
+
+    path = Path(app_args.config).expanduser() if app_args.config else config_path()
+    settings = load_settings(Path(app_args.config) if app_args.config else None)
+    s = settings.session
     print(f"# config file: {path} ({'found' if path.exists() else 'not found: defaults'})")
+    print(f"# {summary(s.helplines(), s.country)}")
+    print(f"# {s.night_summary()}")
     print(json.dumps(settings.model_dump(mode="json"), indent=2))
     return 0
+
+
+def _writable(output: str) -> Path:
+    """The output file's path, or one line saying why it cannot be written (checked before
+    the render, so no time is spent on audio that cannot be kept)."""
+    if not output.strip():
+        raise VoiceguideError("-o: give a file name such as out.wav")
+    path = Path(output).expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise VoiceguideError(f"{output}: is a folder; give a file name such as out.wav")
+    if not folder.is_dir():
+        raise VoiceguideError(f"{output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise VoiceguideError(f"{output}: the folder {folder} cannot be written to")
+    return path
 
 
 def cmd_render(app: App, args) -> int:
     from .audio import write_wav
 
-    script = _find_script(app, args.script, args.bedside)
+    if (args.script is None) == (args.cue is None):
+        raise VoiceguideError("render takes a script id or intent, or --cue TEXT (one of them)")
+    output = _writable(args.output)
+    match = None
+    if args.cue is not None:
+        match = app.router.route(args.cue)
+        if match is None:
+            raise VoiceguideError(f"--cue {args.cue!r}: {NO_CUE}")
+    else:
+        script = _find_script(app, args.script, args.bedside)
     speaker = RenderSpeaker(app.renderer(), app.settings.speech.volume)
     clock = RenderClock(speaker)
-    session = Session(app.library, app.settings.session, bedside=args.bedside, offers=False)
+    session = Session(app.library, app.settings.session, bedside=args.bedside, offers=False,
+                      screen=app.screen_watched())
     runner = Runner(session, speaker, clock)
-    session.start_script(script, clock.now())
+    runner.on_show = lambda shown: app.show(shown.text)  # discreet numbers: not in the file
+    if match is not None:
+        session.handle(match, clock.now())
+        if not session.busy:
+            raise VoiceguideError(f"--cue: {match.intent} says nothing to render")
+    else:
+        session.start_script(script, clock.now())
+    played = session.playing.script.id if session.playing else str(match.intent)
     session.pause = None  # render the words, not the timer
     runner.close()
     runner.run()
     audio = speaker.audio()
-    write_wav(args.output, audio)
-    print(f"wrote {args.output}: {script.id}, {audio.seconds:.1f} s")
+    try:
+        write_wav(output, audio)
+    except OSError as exc:
+        raise VoiceguideError(f"{args.output}: cannot write ({exc.strerror})") from None
+    print(f"wrote {args.output}: {played}, {audio.seconds:.1f} s")
+    if args.lines:
+        for start, end, text in speaker.lines:
+            print(f"{start:7.2f} {end:7.2f}  {text}")
     return 0
 
 
 class PrintedEvents:
     """Shows what the listener reports: cues on stdout, the device's state on stderr."""
 
+    def __init__(self, numbers: str = ""):
+        self.numbers = numbers
+        """The safety numbers line, said as listening starts (stderr: the journal too)."""
+
     def listening(self, microphone: str, engine: str) -> None:
+        if self.numbers:
+            _notice(self.numbers)
         print(f"voiceguide: listening on {microphone!r} with {engine}. "
               "Say \"what can I say\" for help; Ctrl-C to quit.", flush=True)
 
@@ -214,8 +285,23 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _reload_on_sighup(runner: Runner) -> None:
+    """`kill -HUP` (or `systemctl --user reload voiceguide`) re-reads the config now. The
+    handler only starts a thread that queues the request: putting on the queue from the
+    handler itself could wait forever for a lock the interrupted code holds."""
+    from .runner import RELOAD
+
+    def handler(signum, frame) -> None:
+        threading.Thread(target=runner.events.put, args=(RELOAD,), daemon=True).start()
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, handler)
+
+
 def cmd_listen(app: App, args) -> int:
     app.prepare_all = True
+
+    app.on_runner = _reload_on_sighup
     if args.text:
         return listen_text(app, args)
     from .hearing.listen import listen_microphone
@@ -226,14 +312,17 @@ def cmd_listen(app: App, args) -> int:
     # hearing thread joined, the output closed.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        listen_microphone(app, options, PrintedEvents())
+        # Every start says which numbers the safety scripts will say (the journal too).
+        listen_microphone(app, options, PrintedEvents(app.numbers_line()))
     except KeyboardInterrupt:
         print("\nvoiceguide: stopped.", file=sys.stderr)
     return 0
 
 
 def listen_text(app: App, args) -> int:
-    runner = app.runner(args.print, bedside=args.bedside)
+    # Typed cues run on the real clock even when printed: a pause lasts, an offer waits.
+    runner = app.runner(args.print, bedside=args.bedside, real_time=True)
+    _notice(app.numbers_line())  # every start: which numbers the safety scripts will say
     interactive = sys.stdin.isatty()
     if interactive:
         print("Type a cue (e.g. \"I'm flooded\", \"what can I say\"), or press Enter on an "
@@ -258,9 +347,13 @@ def listen_text(app: App, args) -> int:
                     button.tap()
                 continue
             match = app.router.route(text)
+            if match is None:
+                words = _words(app, text)
+                print(NO_CUE if words is None else f"heard {words!r} -> no cue there. "
+                      f"{NOT_UNDERSTOOD}", flush=True)
+                continue
             print(describe(match, _words(app, text)), flush=True)
-            if match:
-                runner.submit(match)
+            runner.submit(match)
         if button:
             button.flush()
         runner.close()
@@ -327,15 +420,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_config, bare=True)
 
     s = sub.add_parser("render", help="render a whole script, pauses included, to a WAV")
-    s.add_argument("script")
+    s.add_argument("script", nargs="?", help="a script id or an intent")
+    s.add_argument("--cue", help="instead of a script: what a typed cue would be answered with")
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--bedside", action="store_true")
+    s.add_argument("--lines", action="store_true",
+                   help="also print when each line starts and ends in the file (seconds)")
     s.set_defaults(func=cmd_render)
 
     s = sub.add_parser("listen", help="the main job: hear cues and answer out loud")
     s.add_argument("--text", action="store_true", help="type cues instead of speaking them")
-    s.add_argument("--print", action="store_true", help="print answers instead of speaking")
-    s.add_argument("--bedside", action="store_true")
+    s.add_argument("--print", action="store_true",
+                   help="print answers instead of speaking (the lines come at once; with "
+                   "--text a pause still lasts its time and a question waits for its answer)")
+    s.add_argument("--bedside", action="store_true",
+                   help="the bedside scripts (lying down, no question at the end)")
     s.add_argument("--engine", choices=["auto", *ENGINE_NAMES],
                    help="speech engine (default: listen.engine in the config, auto)")
     s.add_argument("--model", help="a model for the engine: a Whisper name (tiny.en, base.en) "
@@ -367,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "bare", False):
             return args.func(args)
         app = App.load(Path(args.config) if args.config else None, notify=_notice, show=_show,
-                       first_run=_first_run)
+                       first_run=_first_run, screen=_screen_watched())
         for problem in app.problems:
             print(f"voiceguide: skipped {problem}", file=sys.stderr)
         return args.func(app, args)
@@ -379,3 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file or folder the library did not check: still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"voiceguide: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1

@@ -18,8 +18,15 @@ class Clock(Protocol):
     def wait(self, events: queue.Queue, seconds: float | None) -> Any | None:
         """The next event, or None once ``seconds`` have passed (None = wait for ever)."""
 
+    @property
+    def skips_silence(self) -> bool:
+        """True: a script's silences take no time (printing on the real clock); timers and
+        offers still wait in real time."""
+
 
 class SystemClock:
+    skips_silence = False
+
     def now(self) -> datetime:
         return datetime.now().astimezone()
 
@@ -33,8 +40,18 @@ class SystemClock:
             return None
 
 
+class PrintClock(SystemClock):
+    """The real clock for printed answers typed in (`listen --text --print`): the lines
+    come at once, without their silences, but a pause lasts as long as it says and an
+    offer waits for its answer as it would when spoken."""
+
+    skips_silence = True
+
+
 class VirtualClock:
     """Time that moves only when waited on: queued events arrive at once, silence is free."""
+
+    skips_silence = False
 
     def __init__(self, start: datetime | None = None):
         self._start = start or datetime(2026, 11, 21, 19, 0).astimezone()

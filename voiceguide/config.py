@@ -105,6 +105,10 @@ class SessionSettings(_Model):
     """Overrides the country's domestic-violence line; "" = none."""
     discreet_safety: bool = False
     """Safety scripts always quiet and without numbers read aloud (they are still printed)."""
+    discreet_numbers: Literal["auto", "screen", "voice"] = "auto"
+    """How discreet safety gives its phone numbers: "screen" (shown, never said), "voice"
+    (said once, low and slow), or "auto": on screen when voiceguide runs in a terminal,
+    said low and slow when no screen is watched (a service, output not a terminal)."""
     clock_24h: bool = False
     """Write return times as 19:30 rather than 7:30."""
 
@@ -150,6 +154,19 @@ class SessionSettings(_Model):
     def helplines(self) -> Helplines:
         """The numbers the safety scripts say: the country's, with any set here instead."""
         return helplines(self.country, self.emergency_number, self.crisis_line, self.dv_line)
+
+    def night_summary(self, now: datetime | None = None) -> str:
+        """The local time and the night window the device uses, in one line (`config`,
+        `doctor`)."""
+        now = now or datetime.now().astimezone()
+        if self.night_start == self.night_end:
+            window = "no night hours (night_start = night_end)"
+        else:
+            window = (f"night voice (slower, quieter) from {self.night_start:%H:%M} to "
+                      f"{self.night_end:%H:%M}, {'on' if self.night(now) else 'off'} now")
+        bedside = ("bedside scripts always (session.bedside)" if self.bedside else
+                   "bedside scripts only when asked")
+        return f"local time {now:%H:%M} {now:%Z}; {window}; {bedside}"
 
     def night(self, now: datetime) -> bool:
         """Whether ``now`` falls in the night hours."""
@@ -323,10 +340,29 @@ def config_path() -> Path:
     return Path(env).expanduser() if env else config_dir() / "config.toml"
 
 
+def config_named(path: Path | None = None) -> str | None:
+    """How the config file was named, if it was: "--config" (``path`` given) or
+    "VOICEGUIDE_CONFIG"; None for the default place. A named file must exist."""
+    if path is not None:
+        return "--config"
+    return "VOICEGUIDE_CONFIG" if os.environ.get("VOICEGUIDE_CONFIG") else None
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    path = path or config_path()
+    """The settings from ``path`` (``--config``), else ``$VOICEGUIDE_CONFIG``, else the
+    user config dir. Only the last may be missing (then: the defaults): a file named on the
+    command line or in the environment that is not there is a typo to report, not a
+    reason to fall back to another country's emergency number."""
+    named = config_named(path)
+    path = (path or config_path()).expanduser()
     if not path.exists():
+        if named:
+            raise ConfigError(f"{path}: no such config file (named by {named}); check the "
+                              "name, or leave it out to use "
+                              f"{config_dir() / 'config.toml'}")
         return Settings()
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a config file")
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -97,13 +97,39 @@ def helplines(country: str, emergency: str | None = None, crisis: str | None = N
         dv=base.dv if dv is None else parse_line(dv))
 
 
-def notice(lines: Helplines, country: str, config: Path | str) -> str:
-    """One line for the first run: which numbers the safety scripts say, and how to change
-    them."""
+def _parts(lines: Helplines) -> list[str]:
     parts = [f"emergency {lines.emergency.said}"]
     parts.append(f"crisis line {lines.crisis.said}" if lines.crisis else "no crisis line")
     parts.append(f"domestic-violence line {lines.dv.said}" if lines.dv
                  else "no domestic-violence line")
+    return parts
+
+
+def summary(lines: Helplines, country: str) -> str:
+    """The country and the three numbers in one line (every `listen` start, `doctor`)."""
+    return f"safety numbers ({country_code(country)}): {'; '.join(_parts(lines))}"
+
+
+MISSING = {"crisis": ("crisis line", "session.crisis_line",
+                      "self-harm scripts leave out the step that names a crisis line"),
+           "dv": ("domestic-violence line", "session.dv_line",
+                  "danger scripts leave out the step that names a support line")}
+"""What a missing line means, and the setting that supplies it."""
+
+
+def missing(lines: Helplines, country: str) -> list[tuple[str, str]]:
+    """(problem, setting) for each line the scripts would want but have none for."""
+    out = []
+    for attr, (what, setting, effect) in MISSING.items():
+        if getattr(lines, attr) is None:
+            out.append((f"no {what} for {country_code(country)}: the {effect}", setting))
+    return out
+
+
+def notice(lines: Helplines, country: str, config: Path | str) -> str:
+    """One line for the first run: which numbers the safety scripts say, and how to change
+    them."""
+    parts = _parts(lines)
     return (f"Safety numbers in use ({country_code(country)}): {'; '.join(parts)}. "
             f"To change them, set session.country ({', '.join(COUNTRIES)}) or "
             f"session.emergency_number, session.crisis_line and session.dv_line in {config}.")

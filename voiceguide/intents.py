@@ -35,6 +35,7 @@ class Intent(str, Enum):
     YES = "yes"
     NO = "no"
     MORE_TIME = "more_time"
+    TIME_LEFT = "time_left"
     # answers: only heard when a question was asked
     SCORE = "score"
     # the router is unsure whether this is a safety plea: one short line invites one
@@ -50,7 +51,7 @@ GUIDANCE: tuple[Intent, ...] = (
     Intent.SOFT_STARTUP)
 CONTROLS: tuple[Intent, ...] = (
     Intent.STOP, Intent.REPEAT, Intent.SLOWER, Intent.FASTER, Intent.LOUDER, Intent.QUIETER,
-    Intent.NEXT, Intent.HELP, Intent.YES, Intent.NO, Intent.MORE_TIME)
+    Intent.NEXT, Intent.HELP, Intent.YES, Intent.NO, Intent.MORE_TIME, Intent.TIME_LEFT)
 ANSWERS: tuple[Intent, ...] = (Intent.SCORE,)
 INTENTS: tuple[Intent, ...] = GUIDANCE + CONTROLS + ANSWERS
 """Every intent a cue can name, in priority order: when two could apply, the earlier one
@@ -72,6 +73,8 @@ SLOTS: dict[str, str] = {
               "(a button's configured script)",
     "toggle": "bool: a pause cue that ends the running pause instead (a button's double "
               "press)",
+    "timer": "bool: the timer or pause named outright (stop): \"cancel the pause\" ends a "
+             "running pause without asking",
     "imminent": "bool: the danger is now: means in hand, something taken, violence under "
                 "way (safety): the emergency number comes first",
 }

@@ -79,10 +79,18 @@ MIN_VARIANTS = 4
 """Variants each guidance intent needs (four, so the last two used are never repeated)."""
 MIN_SAFETY_VARIANTS = 2
 """Safety scripts each situation (danger, self_harm, general) needs."""
+MIN_IMMINENT_VARIANTS = 1
+"""Imminent-danger safety scripts each situation needs (besides the ordinary ones)."""
+IMMINENT_SECONDS = 5.0
+"""An imminent script's first line, its emergency number in it, is said within this many
+seconds of its start."""
+ESTIMATE_WPM = 140
+"""The speaking rate the library's time estimates assume (``speech.rate``'s default);
+the rendered-audio tests measure the real voice."""
 
 SAMPLE_VALUES = {"return_time": "7:30", "minutes": "twenty", "emergency_number": "911",
                  "crisis_lines": "988", "crisis_line": "988", "dv_line": "1 800 799 7233",
-                 "score": "five"}
+                 "score": "five", "left": "12 minutes"}
 
 
 def _sample_fillings() -> list[dict[str, str]]:
@@ -132,6 +140,10 @@ class Script(_Model):
     """Which situation within the intent this script is for. Safety scripts name theirs:
     danger from someone, self-harm, or unclear ("general"); a chasing script for the time
     the partner is away during a pause says "away"."""
+    imminent: bool = False
+    """A safety script for when the danger is now (the cue carries ``imminent``: means in
+    hand, something taken, violence under way, a weapon out). Its first line says the
+    emergency number, and is short enough to be said within :data:`IMMINENT_SECONDS`."""
     rate: float = Field(default=1.0, ge=0.5, le=1.5)
     """Multiplier on the configured speaking rate."""
     volume: float = Field(default=1.0, ge=0.1, le=1.0)
@@ -162,6 +174,12 @@ class Prompts(_Model):
     """After a restart, a return time that passed while the device was off."""
     no_pause_running: str
     timer_cancelled: str
+    confirm_cancel: str
+    """A bare "stop" with nothing playing while a pause runs: end it? (asked once)"""
+    pause_kept: str
+    """The answer was no: the pause goes on, and its time."""
+    time_left: str
+    """ "how long is left", "what time do we come back": {left} and {return_time}."""
     safety_cancelled: str
     """After a safety script, when it stopped a running pause."""
     help: str
@@ -184,8 +202,9 @@ class Prompts(_Model):
 
 
 PROMPT_PLACEHOLDERS: dict[str, set[str]] = {
-    "offer_pause": {"return_time", "minutes"}, "pause_default": {"minutes"},
-    "pause_short": {"minutes"}, "pause_extended": {"minutes", "return_time"},
+    "offer_pause": {"return_time", "minutes"}, "pause_default": {"minutes", "return_time"},
+    "pause_short": {"minutes", "return_time"}, "pause_extended": {"minutes", "return_time"},
+    "pause_kept": {"return_time"}, "time_left": {"left", "return_time"},
     "pause_resumed": {"return_time"}, "pause_missed": {"return_time"},
     "crisis_offer": {"emergency_number"}, "crisis_line_offer": {"crisis_line"},
 }
@@ -282,11 +301,47 @@ def check_script(script: Script, path: Path, router: Router) -> None:
         raise ScriptError(f"{path}: situation: {script.situation!r} is not a situation of a "
                           f"{script.intent} script (allowed: "
                           f"{sorted(SITUATIONS.get(script.intent, ())) or 'none'})")
+    if script.intent == "pause" and "{return_time}" not in script.steps[0].text:
+        raise ScriptError(f"{path}: steps.0.text: a pause script says {{return_time}} in its "
+                          "first line (the time to come back is what a pause promises)")
     if script.intent == "safety" and not script.situation:
         raise ScriptError(f"{path}: situation: a safety script must say which situation it is "
                           "for (danger, self_harm or general)")
     if script.intent == "safety":
         _check_safety(script, path)
+    if script.imminent:
+        _check_imminent(script, path)
+
+
+def first_line_seconds(script: Script, wpm: int = ESTIMATE_WPM) -> float | None:
+    """Estimated seconds an imminent script's first line takes, the emergency number in it
+    (None: the first line does not say the number). Every country's number is tried; the
+    slowest counts. Digits are said one by one, a word each."""
+    from .helplines import COUNTRIES
+    from .spoken import for_the_ear
+
+    first = script.steps[0].text
+    if "{emergency_number}" not in first:
+        return None
+    worst = 0.0
+    for lines in COUNTRIES.values():
+        said = for_the_ear(first.replace("{emergency_number}", lines.emergency.number))
+        words = len(re.findall(r"[\w']+", said))
+        worst = max(worst, words * 60 / (wpm * script.rate))
+    return worst
+
+
+def _check_imminent(script: Script, path: Path) -> None:
+    if script.intent != "safety":
+        raise ScriptError(f"{path}: imminent: only a safety script can be for imminent danger")
+    seconds = first_line_seconds(script)
+    if seconds is None:
+        raise ScriptError(f"{path}: steps.0.text: an imminent safety script says "
+                          "{emergency_number} in its first line, before anything else")
+    if seconds > IMMINENT_SECONDS:
+        raise ScriptError(f"{path}: steps.0.text: the first line takes about {seconds:.1f} s; "
+                          f"an imminent script says it, emergency number and all, within "
+                          f"{IMMINENT_SECONDS:.0f} s (say less in it)")
 
 
 def _check_wording(script: Script, lowered: str, where: str) -> None:
@@ -355,11 +410,13 @@ class Library:
     """One line per user file that could not be loaded."""
 
     def variants(self, intent: str, bedside: bool = False,
-                  situation: str | None = None) -> list[Script]:
+                  situation: str | None = None, imminent: bool = False) -> list[Script]:
         """The scripts for ``intent``, sorted by id: those written for ``situation`` (a
         safety cue's kind falls back to "general"; None = the plain ones, or all if there
-        are none), preferring night-time ones when ``bedside``."""
+        are none), preferring night-time ones when ``bedside``. ``imminent`` chooses the
+        scripts for danger that is now (emergency number first), else the others."""
         pool = [s for s in self.scripts.values() if s.intent == intent]
+        pool = [s for s in pool if s.imminent == imminent] or pool
         wanted = situation or DEFAULT_SITUATION.get(intent)
         for choice in (wanted, DEFAULT_SITUATION.get(intent), None):
             fitting = [s for s in pool if s.situation == choice]
@@ -428,12 +485,13 @@ def check_coverage(scripts: dict[str, Script], base: Path) -> None:
         if count < MIN_VARIANTS:
             raise ScriptError(f"{base}: intent {intent} needs at least {MIN_VARIANTS} script "
                               f"variants (found {count})")
-    for situation in SITUATIONS["safety"]:
-        count = len([s for s in scripts.values()
-                     if s.intent == "safety" and s.situation == situation])
-        need = max(MIN_SAFETY_VARIANTS, 2 if situation == "general" else 0)
-        if count < need:
-            raise ScriptError(f"{base}: safety situation {situation} needs at least {need} "
-                              f"script variants (found {count})")
+    for situation in sorted(SITUATIONS["safety"]):
+        for imminent, need in ((False, MIN_SAFETY_VARIANTS), (True, MIN_IMMINENT_VARIANTS)):
+            count = len([s for s in scripts.values() if s.intent == "safety"
+                         and s.situation == situation and s.imminent == imminent])
+            if count < need:
+                what = "imminent-danger " if imminent else ""
+                raise ScriptError(f"{base}: safety situation {situation} needs at least "
+                                  f"{need} {what}script variants (found {count})")
     if not any(s.intent == "return" for s in scripts.values()):
         raise ScriptError(f"{base}: no 'return' script (spoken when a pause ends)")

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 CLOSE = object()
 """Put on the queue when input has ended: finish what is playing, then return."""
+RELOAD = object()
+"""Put on the queue to re-read the config now (SIGHUP)."""
 INTERRUPTING = ("stop", "safety")
 
 
@@ -38,6 +40,9 @@ class Runner:
         self.on_speak: Callable[[Speak], None] | None = None
         self.on_show: Callable[[Show], None] | None = None
         """Where lines meant for the screen only go (discreet safety's numbers)."""
+        self.on_reload: Callable[[bool], None] | None = None
+        """Called before each cue (False: re-read the config if its file changed) and on
+        :data:`RELOAD` (True: re-read it now)."""
 
     def submit(self, match: IntentMatch, at_once: bool = False) -> None:
         """Thread-safe: hand a cue to the session. Stop and safety interrupt speech now,
@@ -52,7 +57,12 @@ class Runner:
     def _handle(self, event) -> None:
         if event is CLOSE:
             self.closing = True
+        elif event is RELOAD:
+            if self.on_reload:
+                self.on_reload(True)
         elif isinstance(event, IntentMatch):
+            if self.on_reload:
+                self.on_reload(False)
             self.session.handle(event, self.clock.now())
 
     def _drain(self) -> None:
@@ -64,6 +74,9 @@ class Runner:
 
     def _sleep(self, seconds: float) -> None:
         """Keep silence for ``seconds``, handling cues; end early if the plan changes."""
+        if self.clock.skips_silence:
+            self._drain()
+            return
         revision = self.session.revision
         deadline = self.clock.monotonic() + seconds
         while (left := deadline - self.clock.monotonic()) > 1e-6:
@@ -126,6 +139,8 @@ class Runner:
 
 class RenderClock:
     """A clock for rendering: waiting appends silence to the speaker's buffer."""
+
+    skips_silence = False
 
     def __init__(self, speaker: RenderSpeaker, start: datetime | None = None):
         self.start = VirtualClock(start).now()

@@ -65,12 +65,17 @@ class OutputState:
     """Failing for longer than :data:`GIVE_UP_AFTER`: a supervisor should restart."""
 
 
+QUIET = 0.5
+"""A line said below this share of the volume is printed as said quietly (discreet safety)."""
+
+
 class PrintSpeaker:
     def __init__(self, out: TextIO | None = None):
         self.out = out or sys.stdout
 
     def speak(self, text: str, rate: float = 1.0, volume: float = 1.0) -> None:
-        print(f"  voiceguide: {text}", file=self.out, flush=True)
+        how = " (quietly)" if volume < QUIET else ""
+        print(f"  voiceguide{how}: {text}", file=self.out, flush=True)
 
     def stop(self) -> None:
         pass
@@ -299,6 +304,8 @@ class RenderSpeaker:
         self.rate = rate
         self.parts: list[np.ndarray] = []
         self.samples = 0
+        self.lines: list[tuple[float, float, str]] = []
+        """(start, end, text) of every line spoken, in seconds from the file's start."""
 
     @property
     def renderer(self) -> Voice:
@@ -311,7 +318,9 @@ class RenderSpeaker:
         else:  # a bare renderer (the tests' espeak fixtures: voiceguide.tts)
             audio = self.voice.render(text, rate)
         audio = audio.resampled(self.rate)
+        start = self.samples / self.rate
         self.add(audio.samples * min(1.0, self.volume * volume))
+        self.lines.append((start, self.samples / self.rate, text))
 
     def add(self, samples: np.ndarray) -> None:
         self.parts.append(samples.astype(np.float32))

@@ -107,6 +107,17 @@ def cmd_doctor(args) -> int:
         problems += not ok
         print(f"[{'ok' if ok else '!!'}] {what}" + (f"\n     fix: {fix}" if fix and not ok else ""))
 
+    # First what the safety scripts will say: the numbers, and any line there is none of.
+    from ..config import config_path
+    from ..helplines import missing, summary
+
+    s = settings.session
+    where = Path(args.config).expanduser() if args.config else config_path()
+    source = where if where.exists() else f"the defaults ({where} not found)"
+    line(True, f"{summary(s.helplines(), s.country)} (from {source})")
+    for problem, setting in missing(s.helplines(), s.country):
+        line(False, problem, f"set {setting} in {where} (a number, then a comma and its name)")
+    print(f"[--] {s.night_summary()}")
     line(bool(shutil.which("espeak-ng")), "espeak-ng installed", "sudo apt install espeak-ng")
     from ..voice import build_voice
     from ..voice.cache import DiskCache

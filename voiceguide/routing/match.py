@@ -138,6 +138,8 @@ class Matcher:
             slots["bedside"] = True
         if intent == Intent.CHASING and any(self.c.away.search(s) for s in strings):
             slots["away"] = True
+        if intent == Intent.STOP and any(self.c.timer.search(s) for s in strings):
+            slots["timer"] = True
         return IntentMatch(intent, found.confidence, slots)
 
     # ---- explanations ----

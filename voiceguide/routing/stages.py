@@ -79,6 +79,14 @@ def safety_anywhere(m: Matcher, utt: Utterance, hits: Hits) -> Found | None:
     slots: dict[str, str | bool] = {"safety": kinds[0]}
     if any(c.discreet.search(enc) for _, enc in encoded):
         slots["discreet"] = True
+    for words, enc in encoded:
+        now = c.imminent.search(enc)
+        if now:
+            slots["imminent"] = True  # the emergency number comes first
+            if hits is not None:
+                hits.append(Hit("safety:imminent", " ".join(words[now.start():now.end()]),
+                                "the danger is now (safety.toml: imminent)", "anywhere"))
+            break
     if kinds[0] == "general" and any(c.present.search(enc) for _, enc in encoded):
         # "help, quietly, he's in the next room": the danger is in the room
         slots["safety"] = "danger"

@@ -65,6 +65,9 @@ class SafetyCues(_Strict):
     discreet: list[str] = Field(default_factory=list)
     present: list[str] = Field(default_factory=list)
     """the partner is here or can hear: an unclear plea ("help, quietly") is danger"""
+    imminent: list[str] = Field(default_factory=list)
+    """the danger is now (means in hand, something taken, violence under way, a weapon
+    out): a safety match with one of these anywhere carries ``imminent``"""
     harmless: list[str] = Field(default_factory=list)
     """words that only sound like danger ("the dog won't let me leave"): blanked out
     before the danger templates are searched"""
@@ -74,6 +77,8 @@ class SafetyCues(_Strict):
 class SlotCues(_Strict):
     bedside: list[str] = Field(default_factory=list)
     away: list[str] = Field(default_factory=list)
+    timer: list[str] = Field(default_factory=list)
+    """in a stop: the timer or pause named ("cancel the pause"), so it ends without asking"""
 
 
 class CommonFile(_Strict):
@@ -140,9 +145,11 @@ class Compiled:
     alone: re.Pattern
     discreet: re.Pattern
     present: re.Pattern
+    imminent: re.Pattern
     harmless: re.Pattern
     bedside: re.Pattern
     away: re.Pattern
+    timer: re.Pattern
     macros: Mapping[str, str]
     vocab: Vocab
 
@@ -271,8 +278,10 @@ def _compile(cues: CueFile, normalizer: Normalizer) -> Compiled:
         safety_rules={k: tuple(getattr(cues.safety, k)) for k in SAFETY_KINDS},
         alone=re.compile(_combine(cues.safety.alone, macros, counter, vocab)),
         discreet=search(cues.safety.discreet), present=search(cues.safety.present),
+        imminent=search(cues.safety.imminent),
         harmless=search(cues.safety.harmless), bedside=search(cues.slots.bedside),
-        away=search(cues.slots.away), macros=macros, vocab=vocab)
+        away=search(cues.slots.away), timer=search(cues.slots.timer), macros=macros,
+        vocab=vocab)
 
 
 def _culprit(cues: CueFile) -> str:

@@ -62,6 +62,8 @@ def unit_text(command: list[str], workdir: str | None = "%h") -> str:
         "WatchdogSec=60",
         "TimeoutStartSec=300",
         f"ExecStart={' '.join(_quote(part) for part in command)}",
+        "# `systemctl --user reload voiceguide` re-reads the config (new safety numbers).",
+        "ExecReload=/bin/kill -HUP $MAINPID",
         *([f"WorkingDirectory={workdir}"] if workdir else []),
         "# A lost microphone that does not come back ends listen with an error: start again.",
         "Restart=on-failure",

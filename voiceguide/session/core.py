@@ -44,6 +44,7 @@ class _Context:
     intent: str
     slots: Slots
     night: bool
+    """Bedside content was asked for (or the script is a bedside one): no closing question."""
     style: Style
     return_at: datetime | None = None
     """The return time this script says aloud (a bridge's offer keeps it)."""
@@ -54,11 +55,15 @@ class _Context:
 class Session:
     def __init__(self, library: Library, settings: SessionSettings | None = None,
                  bedside: bool = False, offers: bool = True, store: StateStore | None = None,
-                 resume: bool = True):
+                 resume: bool = True, screen: bool = True):
         self.library = library
         self.settings = settings or SessionSettings()
+        self._bedside_asked = bedside
         self.bedside = bedside or self.settings.bedside
         """Night mode for everything (``--bedside``, ``session.bedside``)."""
+        self.screen = screen
+        """Whether someone watches a screen: discreet safety shows its numbers there;
+        without one it says them once, low and slow (a number nobody sees reaches nobody)."""
         self.offers_enabled = offers
         """False: play scripts on their own: no questions after them, no timers (render)."""
         self.helplines = self.settings.helplines()
@@ -78,6 +83,15 @@ class Session:
         """Bumped whenever the plan changes, so a runner can cut a silence short."""
         self._restored = not (resume and offers)
         """Whether a pause saved by an earlier run was already looked for (or is not to be)."""
+
+    def reconfigure(self, settings: SessionSettings) -> None:
+        """New session settings (the config file changed): numbers, night hours, pause
+        length and the rest apply from the next line on; a running pause keeps its time."""
+        self.settings = settings
+        self.helplines = settings.helplines()
+        self.bedside = self._bedside_asked or settings.bedside
+        self.offers.timeout = settings.offer_timeout
+        self.revision += 1
 
     # ---- what the runner and the listener read ----
     @property
@@ -131,8 +145,16 @@ class Session:
     def stop_playing(self) -> None:
         self.playing = self.context = None
 
+    def bedside_content(self, slots: Slots) -> bool:
+        """The bedside scripts (lie down, no question at the end): only when asked for
+        ("I can't sleep", ``--bedside``, ``session.bedside``), never by the clock alone: at
+        1 am a fight still needs the daytime help, and its timer."""
+        return self.bedside or bool(slots.get("bedside"))
+
     def night(self, now: datetime, slots: Slots) -> bool:
-        return self.bedside or bool(slots.get("bedside")) or self.settings.night(now)
+        """The night voice (slower, quieter, longer silences): bedside content, or the
+        night hours of the clock."""
+        return self.bedside_content(slots) or self.settings.night(now)
 
     def clock(self, when: datetime) -> str:
         return clock_time(when, self.settings.clock_24h)
@@ -145,13 +167,16 @@ class Session:
 
     def start(self, intent: str, now: datetime, slots: Slots, *, script: Script | None = None,
               return_at: datetime | None = None, minutes: int | None = None,
-              situation: str | None = None, style: Style | None = None) -> None:
-        """Play a script for ``intent`` (a variant not used lately), or ``script``."""
+              situation: str | None = None, style: Style | None = None,
+              imminent: bool = False) -> None:
+        """Play a script for ``intent`` (a variant not used lately), or ``script``;
+        ``imminent``: one for danger that is now (the emergency number first)."""
         night = self.night(now, slots)
         if script is None:
             script = self._pinned(intent, slots)
         if script is None:
-            pool = self.library.variants(intent, bedside=night, situation=situation)
+            pool = self.library.variants(intent, bedside=self.bedside_content(slots),
+                                         situation=situation, imminent=imminent)
             script = self.variety.pick(intent, pool)
         minutes = minutes or self.settings.pause_minutes
         if script.intent in ("bridge", "pause") and return_at is None:
@@ -163,7 +188,8 @@ class Session:
         values = delivery.values(self.helplines, minutes, return_at, self.settings.clock_24h)
         style = delivery.script_style(script, night, style or Style(), self.rate, self.volume)
         self.playing = Playback(script, values, style, self.library.prompts)
-        self.context = _Context(script.intent, slots, night, style, return_at)
+        self.context = _Context(script.intent, slots, self.bedside_content(slots) or
+                                script.bedside, style, return_at)
         self.revision += 1
 
     def _pinned(self, intent: str, slots: Slots) -> Script | None:
@@ -186,7 +212,12 @@ class Session:
         if style is None:
             style = delivery.line_style(night or self.night(now, {}), self.rate, self.volume)
         if says_a_number(text) and (not style.numbers or self.settings.discreet_safety):
-            self.queue.append(Show(filled))
+            if self.screen:
+                self.queue.append(Show(filled))
+            else:
+                quiet = delivery.DISCREET_VOICE
+                self.queue.append(Speak(filled, style.rate * quiet.number_rate,
+                                        min(style.volume, quiet.volume)))
         else:
             self.queue.append(Speak(filled, style.rate, style.volume))
 
@@ -206,7 +237,8 @@ class Session:
             self.timer.start(return_at, minutes)
         night = {"bedside": True} if slots and slots.get("bedside") else {}
         if say_first:
-            self.say(say_first, now, night=bool(night), minutes=str(minutes))
+            self.say(say_first, now, night=bool(night), minutes=str(minutes),
+                     return_time=self.clock(return_at))
         self.start(Intent.PAUSE, now, night, return_at=return_at, minutes=minutes)
 
     def offer_pause(self, now: datetime, return_at: datetime | None) -> None:

@@ -14,7 +14,11 @@ NIGHT = Style(rate=0.85, volume=0.6, pause=1.5)
 """Night mode on top of a daytime script (scripts written for bedside are left as they are):
 slower, quieter, longer silences. Questions at the end are dropped elsewhere."""
 DISCREET = Style(volume=0.35, numbers=False)
-"""Quiet safety: low volume, and steps that say a phone number are shown, not said."""
+"""Quiet safety with a screen someone watches: low volume, and steps that say a phone
+number are shown, not said."""
+DISCREET_VOICE = Style(volume=0.35, number_rate=0.8)
+"""Quiet safety where no screen is watched (a service, no terminal): a number shown there
+reaches nobody, so each is said once, at the same low volume and slower."""
 
 
 def script_style(script: Script, night: bool, base: Style, rate: float,
@@ -27,7 +31,7 @@ def script_style(script: Script, night: bool, base: Style, rate: float,
     pause = base.pause
     if night and not script.bedside and script.intent != "safety":
         r, v, pause = r * NIGHT.rate, v * NIGHT.volume, pause * NIGHT.pause
-    return Style(r, v, pause, base.numbers)
+    return Style(r, v, pause, base.numbers, base.number_rate)
 
 
 def line_style(night: bool, rate: float, volume: float) -> Style:

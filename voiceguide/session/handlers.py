@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..intents import Intent
-from .delivery import DISCREET
+from .delivery import DISCREET, DISCREET_VOICE
 from .offers import OfferKind
 from .playback import Style
-from .times import minutes_until
+from .times import duration, minutes_until
 
 if TYPE_CHECKING:
     from .core import Session, _Context
@@ -43,7 +43,9 @@ def on_safety(s: Session, slots: Slots, now: datetime) -> None:
     s.clear()
     s.distress_before = None
     kind = str(slots.get("safety") or "general")
-    s.start(Intent.SAFETY, now, slots, situation=kind, style=DISCREET if discreet else Style())
+    style = (DISCREET if s.screen else DISCREET_VOICE) if discreet else Style()
+    s.start(Intent.SAFETY, now, slots, situation=kind, style=style,
+            imminent=bool(slots.get("imminent")))
     if stopped_pause and s.context:
         s.context.then.append("safety_cancelled")
 
@@ -59,7 +61,7 @@ def guide(intent: Intent) -> Handler:
 
 def on_grounding(s: Session, slots: Slots, now: datetime) -> None:
     s.clear()
-    if s.settings.distress_check and not s.night(now, slots):
+    if s.settings.distress_check and not s.bedside_content(slots):
         s.stop_playing()
         s.ask("distress_question", now, OfferKind.DISTRESS_BEFORE, intent="grounding",
               slots=slots)
@@ -103,12 +105,19 @@ def end_pause(s: Session, now: datetime) -> None:
 
 # ---- controls ----
 def on_stop(s: Session, slots: Slots, now: datetime) -> None:
-    """Silence now; said again with nothing playing, cancel the timer."""
-    if s.busy or s.offer:
+    """Silence now. With nothing playing and a pause running, a bare "stop" asks once
+    whether to end the pause (a pause is a promise, hard to lose by a word heard amiss);
+    said outright ("cancel the pause", the ``timer`` slot), it ends at once."""
+    if slots.get("timer") and s.pause:
         s.stop_playing()
         s.clear()
-    elif s.timer.cancel():
+        s.timer.cancel()
         s.say("timer_cancelled", now)
+    elif s.busy or (s.offer and s.offer.kind != OfferKind.CANCEL_PAUSE):
+        s.stop_playing()
+        s.clear()
+    elif s.pause and not s.offer:
+        s.ask("confirm_cancel", now, OfferKind.CANCEL_PAUSE)
 
 
 def on_repeat(s: Session, slots: Slots, now: datetime) -> None:
@@ -157,11 +166,24 @@ def on_more_time(s: Session, slots: Slots, now: datetime) -> None:
     s.say("pause_extended", now, minutes=str(extra), return_time=s.clock(pause.return_at))
 
 
+def on_time_left(s: Session, slots: Slots, now: datetime) -> None:
+    """ "how long is left", "what time do we come back": the time, and what is left."""
+    if not s.pause:
+        s.say("no_pause_running", now)
+        return
+    left = minutes_until(now, s.pause.return_at)
+    s.say("time_left", now, left=duration(left).capitalize(),
+          return_time=s.clock(s.pause.return_at))
+
+
 def on_yes(s: Session, slots: Slots, now: datetime) -> None:
     offer = s.offers.take()
     if offer is None:
         return  # nothing was asked (after a safety script, nothing resumes by itself)
-    if offer.kind == OfferKind.PAUSE:
+    if offer.kind == OfferKind.CANCEL_PAUSE:
+        if s.timer.cancel():
+            s.say("timer_cancelled", now)
+    elif offer.kind == OfferKind.PAUSE:
         s.begin_pause(now, offer.minutes, return_at=offer.return_at)
     elif offer.kind == OfferKind.BRIDGE:
         s.start(Intent.BRIDGE, now, offer.slots)
@@ -175,6 +197,9 @@ def on_no(s: Session, slots: Slots, now: datetime) -> None:
         return
     if offer.kind == OfferKind.DISTRESS_BEFORE:
         s.start(Intent(offer.intent), now, offer.slots)
+    elif offer.kind == OfferKind.CANCEL_PAUSE:
+        if s.pause:
+            s.say("pause_kept", now, return_time=s.clock(s.pause.return_at))
     else:
         s.say("offer_declined", now)
 
@@ -223,6 +248,7 @@ HANDLERS: dict[Intent, Handler] = {
     Intent.YES: on_yes,
     Intent.NO: on_no,
     Intent.MORE_TIME: on_more_time,
+    Intent.TIME_LEFT: on_time_left,
     Intent.SCORE: on_score,
     Intent.SAFETY_CHECK: on_safety_check,
 }

@@ -24,6 +24,8 @@ class OfferKind(str, Enum):
     """How strong, zero to ten, before grounding."""
     DISTRESS_AFTER = "distress_after"
     """How strong now, after grounding."""
+    CANCEL_PAUSE = "cancel_pause"
+    """End the running pause? (a bare "stop" with nothing playing)"""
 
     def __str__(self) -> str:
         return self.value

@@ -20,6 +20,7 @@ from typing import Mapping
 
 from ..library import Prompts, Script, Step
 from ..spoken import number_words
+from .times import duration
 from .actions import Action, Show, Silence, Speak
 
 NUMBER_PLACEHOLDERS = frozenset({"emergency_number", "crisis_line", "crisis_lines", "dv_line"})
@@ -29,17 +30,18 @@ COUNT_VOLUME = 0.8
 RATE_RANGE = (0.5, 1.6)
 VOLUME_RANGE = (0.1, 1.0)
 
-_ONE_MINUTES = re.compile(r"\b1 minutes\b")
+_MINUTES = re.compile(r"\b(\d+) minutes\b")
 
 
 def fill(text: str, values: Mapping[str, str | None]) -> str | None:
     """``text`` with its placeholders filled; None when a value it needs is missing (a line
-    that is not configured). "1 minutes" becomes "1 minute"."""
+    that is not configured). Lengths are said as a person says them: "1 minutes" becomes
+    "1 minute", "90 minutes" "an hour and a half"."""
     try:
         filled = text.format_map(_Strict(values))
     except _Missing:
         return None
-    return _ONE_MINUTES.sub("1 minute", filled)
+    return _MINUTES.sub(lambda m: duration(int(m.group(1))), filled)
 
 
 class _Missing(Exception):
@@ -69,10 +71,15 @@ class Style:
     pause: float = 1.0
     """Multiplier on every silence between steps (longer at night)."""
     numbers: bool = True
-    """False: steps that say a phone number are shown, not spoken (discreet safety)."""
+    """False: steps that say a phone number are shown, not spoken (discreet safety with a
+    screen someone watches)."""
+    number_rate: float = 1.0
+    """Multiplier on the rate for steps that say a phone number (discreet safety with no
+    screen says them once, low and slow)."""
 
     def clamped(self) -> "Style":
         return replace(self, rate=min(max(self.rate, RATE_RANGE[0]), RATE_RANGE[1]),
+                       number_rate=min(max(self.number_rate, 0.5), 1.0),
                        volume=min(max(self.volume, VOLUME_RANGE[0]), VOLUME_RANGE[1]))
 
 
@@ -124,6 +131,9 @@ class Playback:
         parts: list[Action] = []
         if says_a_number(step.text) and not style.numbers:
             parts.append(Show(text, sid))
+        elif says_a_number(step.text):
+            rate = max(RATE_RANGE[0], style.rate * style.number_rate)
+            parts.append(Speak(text, rate, style.volume, script_id=sid))
         else:
             parts.append(Speak(text, style.rate, style.volume, script_id=sid))
         b = step.breathing

@@ -27,6 +27,18 @@ def minutes_until(now: datetime, when: datetime) -> int:
     return max(1, math.ceil((when - now).total_seconds() / 60))
 
 
+def duration(minutes: int) -> str:
+    """A length as said: under an hour in minutes ("20 minutes", "1 minute"), from an
+    hour on in hours ("an hour", "an hour and a half", "2 hours and 10 minutes")."""
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, rest = divmod(minutes, 60)
+    if rest == 30:
+        return "an hour and a half" if hours == 1 else f"{hours} and a half hours"
+    head = "an hour" if hours == 1 else f"{hours} hours"
+    return head if rest == 0 else f"{head} and {duration(rest)}"
+
+
 def clock_time(when: datetime, h24: bool = False) -> str:
     """A time written the way it is said: "7:30" (12-hour) or "19:30" (24-hour).
     Midnight on a 12-hour clock is written "midnight" ("12:00" would be said as noon)."""
