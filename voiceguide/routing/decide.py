@@ -103,7 +103,9 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
                 rule_intent in _CONTROLS and words > t.control_words)):
             return Decision(None, by="model")
         if (rule_intent in _GUIDANCE and best in _GUIDANCE and best != rule_intent
-                and p_best >= t.override):
+                and p_best >= t.override and rule.confidence < 1.0):
+            # (a canonical phrase said whole, confidence 1.0, stands: the recognizers'
+            # grammars are built from those phrases)
             return Decision(Intent(best), by="model", bedside=bedside)
         return Decision(Intent(rule_intent), by="rules", bedside=bedside)
     if best in _GUIDANCE and p_best >= t.cue:
