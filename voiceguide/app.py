@@ -19,7 +19,7 @@ from .library import Library, load_library
 from .router import IntentMatch, Router, default_router
 from .runner import Runner
 from .session import Session
-from .speaker import AudioSpeaker, PrintSpeaker
+from .speaker import AudioSpeaker, PlaybackMonitor, PrintSpeaker
 from .state import FileStore, MemoryStore
 from .state import first_run as is_first_run
 from .voice import Voice, build_voice
@@ -85,11 +85,13 @@ class App:
     def renderer(self) -> Voice:
         return build_voice(self.settings.speech, notify=self.notify)
 
-    def runner(self, printing: bool, bedside: bool = False, resume: bool = True) -> Runner:
+    def runner(self, printing: bool, bedside: bool = False, resume: bool = True,
+               monitor: PlaybackMonitor | None = None) -> Runner:
         """session -> speaker, on the system clock (or printing, on a virtual one).
 
         ``resume``: pick up a pause saved by an earlier run (``listen``; one-shot commands
-        do not, so they never wait for, or announce, another run's timer)."""
+        do not, so they never wait for, or announce, another run's timer). ``monitor`` is
+        told every sample the speaker plays (the echo canceller's reference)."""
         store = FileStore(state_dir())
         if is_first_run(store):
             s = self.settings.session
@@ -108,7 +110,8 @@ class App:
                 voice.prepare_many(fixed_lines(self.library,
                                                static_values(self.settings.session)))
             speaker = AudioSpeaker(voice, self.settings.speech.volume,
-                                   device=self.settings.speech.device, notify=self.notify)
+                                   device=self.settings.speech.device, notify=self.notify,
+                                   monitor=monitor)
             runner = Runner(session, speaker, SystemClock())
         runner.on_show = lambda shown: self.show(shown.text)
         return runner

@@ -1,4 +1,5 @@
-"""The main job: microphone -> VAD -> engine -> router -> session -> speaker.
+"""The main job: microphone -> echo canceller -> VAD -> engine -> router -> session ->
+speaker, and what the speaker plays back to the echo canceller (:mod:`.aec`).
 
 What may count is decided per utterance (:mod:`.pipeline`, modes in :mod:`.engine`):
 "offer" while the session waits for a yes / no, "answers" after a 0-10 question, "cues"
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from .. import portaudio
 from ..errors import VoiceguideError
 from ..service.notify import keep_alive, notify
+from .aec import EchoCanceller, EchoCancellerUnavailable, PlayedAudio
 from .pipeline import Detection, Hearing
 from .registry import choose_engine
 from .source import MicSource
@@ -29,27 +31,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def warm_up(speaker, library) -> None:
-    """Open the sound output once and pre-render each script's first line, so the first
-    answer starts promptly and whole (a cold output stream can mangle its first buffers)."""
-    player = getattr(speaker, "player", None)
-    if player is None:
-        return
-    from ..audio import Audio
-
+def echo_canceller(enabled: bool, events: "ListenEvents") -> EchoCanceller | None:
+    """The microphone side of echo cancellation (its reference goes to the speaker), or
+    None when it is off or cannot run here (said once: hearing goes on without it)."""
+    if not enabled:
+        return None
     try:
-        player.play(Audio.silence(0.1, 16000))
-    except Exception as exc:  # PortAudio errors are plain Exceptions
-        log.warning("sound output warm-up failed: %s", exc)
-    speaker.renderer.warm([s.steps[0].text for s in library.scripts.values()])
-
-
-def close_output(speaker) -> None:
-    """Before PortAudio starts again: close the speaker's output stream (it opens a new one
-    for its next line)."""
-    player = getattr(speaker, "_player", None)
-    if player is not None:
-        player.close()
+        return EchoCanceller(PlayedAudio())
+    except EchoCancellerUnavailable as exc:
+        events.status(f"{exc}; the device's own voice is taken out by its words only")
+        return None
 
 
 class RunnerSpeech:
@@ -74,7 +65,7 @@ class RunnerSpeech:
         runner.on_speak = on_speak
 
     def speaking(self) -> bool:
-        return bool(getattr(self._speaker, "busy", False))
+        return bool(self._speaker.busy)
 
     def recent_lines(self) -> list[str]:
         now = time.monotonic()
@@ -111,14 +102,18 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     show_words = settings.listen.log_transcripts
     choice = choose_engine(options.engine, options.model, settings, app.router)
     device = options.device if options.device is not None else settings.listen.device
-    runner = app.runner(options.printing, bedside=options.bedside)
+    # What the speaker plays flows to the microphone side as the echo canceller's far end.
+    canceller = None if options.printing else echo_canceller(
+        settings.listen.echo_cancellation, events)
+    runner = app.runner(options.printing, bedside=options.bedside,
+                        monitor=canceller.played if canceller else None)
     speaker = runner.speaker
     speech = RunnerSpeech(runner)
 
     # First: no microphone is the one line to say.
     mic = MicSource(device, reconnect_for=settings.listen.reconnect_for, report=events.status)
-    portaudio.on_reinitialize(lambda: close_output(speaker))
-    warm_up(speaker, app.library)
+    portaudio.on_reinitialize(speaker.close_output)
+    speaker.warm([s.steps[0].text for s in app.library.scripts.values()])
     block = mic.block_seconds
     hearing = Hearing(choice.engine, app.router, end_silence=settings.listen.end_silence,
                       mode=lambda: offer_mode(runner.session),
@@ -141,7 +136,9 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     def hear_loop() -> None:
         try:
             for chunk in mic.chunks(stop):
-                for d in hearing.feed(chunk):
+                if canceller is not None:
+                    chunk = canceller(chunk)
+                for d in hearing.feed(chunk.pcm):
                     handle(d)
         except Exception as exc:  # hearing cannot go on: end the process non-zero
             log.debug("listening stopped", exc_info=True)
