@@ -17,7 +17,7 @@ case "${1:-}" in
   --bench) want_test=1; want_bench=1 ;;
 esac
 
-packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2 libsndfile1)
+packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2 libsndfile1 libspeexdsp1)
 if [ "$want_test" = 1 ]; then
   packages+=(pulseaudio pulseaudio-utils libasound2-plugins flite)
   command -v npm >/dev/null || packages+=(npm)  # npm pack kokoro-js (test voices)

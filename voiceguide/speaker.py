@@ -138,7 +138,7 @@ class Player:
         self.started_at = 0.0
         """time.monotonic() when the last line's first sample went to the device."""
 
-    def _callback(self, outdata, frames, times, _status) -> None:
+    def _callback(self, outdata, frames, _time, _status) -> None:
         now = self._last_callback = time.monotonic()
         with self._lock:
             data = self._data
@@ -155,7 +155,7 @@ class Player:
                     self._data = None
                     self._done.set()
         if self._monitor is not None:
-            self._monitor.played(outdata[:, 0], self.rate, now + _ahead(times, self._stream))
+            self._monitor.played(outdata[:, 0], self.rate, now + _ahead(self._stream))
 
     def _ensure_stream(self) -> None:
         if self._stream is None:
@@ -206,12 +206,9 @@ class Player:
                 log.debug("closing the output stream: %s", exc)
 
 
-def _ahead(times, stream) -> float:
-    """Seconds until the block being written reaches the speaker: PortAudio's own figure
-    when it gives one, else the stream's latency."""
-    dac, current = times.outputBufferDacTime, times.currentTime
-    if dac and current and 0 <= dac - current < 2.0:
-        return dac - current
+def _ahead(stream) -> float:
+    """Seconds until the block being written reaches the speaker, near enough (the echo
+    canceller finds the exact offset itself): the stream's own latency."""
     return float(stream.latency or 0.0) if stream is not None else 0.0
 
 

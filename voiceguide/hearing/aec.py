@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import logging
 import math
+from typing import Protocol
 import numpy as np
 
 from ..audio import RATE, AudioChunk
@@ -32,9 +33,12 @@ log = logging.getLogger(__name__)
 
 FRAME = RATE // 100
 """Samples in one 10 ms frame: what AEC3 processes at a time."""
-JUMP = 0.03
-"""Seconds by which a block's time stamp may differ from where the stream's own count puts
-it before the timeline is anchored afresh (a dropped block, a reopened stream)."""
+JUMP = 0.1
+"""Seconds a block's time stamp may come later than the stream's own count puts it before
+the time line is anchored afresh (a dropped block, a reopened stream). Stamps are taken
+in callbacks, which run late but never early: a block stamped earlier than the line (by
+more than ``EARLY``) moves the line there."""
+EARLY = 0.0005
 AUDIBLE = 1e-4
 """Peak level (full scale 1.0) above which a played block counts as sound."""
 
@@ -58,8 +62,10 @@ class PlayedAudio:
         self._resampler = None
         self._anchor = (0.0, 0)
         """(time, 16 kHz index): the stream's sample at ``index`` reached the speaker then."""
+        self._base = 0
+        """The 16 kHz index where the resampler started."""
         self._taken = 0
-        """Samples at the device's rate taken in since the anchor."""
+        """Samples at the device's rate taken in since then."""
         self._sound_until = -math.inf
         """When the last audible sample played."""
 
@@ -71,9 +77,18 @@ class PlayedAudio:
     def _take_in(self) -> None:
         while self._blocks:
             at, rate, samples = self._blocks.popleft()
-            expected = self._anchor[0] + self._taken / rate if rate == self._rate else None
-            if expected is None or abs(at - expected) > JUMP:
-                self._restart(at, rate)
+            # Where the block's first sample falls in the 16 kHz stream (the resampler
+            # holds some back for a while).
+            index = self._base + round(self._taken * RATE / rate) if rate == self._rate else 0
+            late = at - (self._anchor[0] + (index - self._anchor[1]) / RATE)
+            if rate != self._rate or late > JUMP:  # the first block, or a gap: start afresh
+                self._restart(rate)
+                index = self._base
+                late = math.inf
+            if late > EARLY:
+                # A block reaches the speaker no earlier than its stamp (a stream fills its
+                # buffer ahead in bursts): the line follows the latest stamps.
+                self._anchor = (at, index)
             self._taken += len(samples)
             if len(samples) and float(np.abs(samples).max()) > AUDIBLE:
                 self._sound_until = max(self._sound_until, at + len(samples) / rate)
@@ -81,14 +96,13 @@ class PlayedAudio:
                 samples = self._resampler.resample_chunk(samples)
             self._store(samples)
 
-    def _restart(self, at: float, rate: int) -> None:
+    def _restart(self, rate: int) -> None:
         import soxr
 
         self._rate = rate
         self._resampler = None if rate == RATE else soxr.ResampleStream(rate, RATE, 1,
                                                                         dtype="float32")
-        self._anchor = (at, self._written)
-        self._taken = 0
+        self._base, self._taken = self._written, 0
 
     def _store(self, samples: np.ndarray) -> None:
         total, size = len(samples), len(self._ring)
@@ -122,17 +136,23 @@ class PlayedAudio:
         return self._sound_until > t
 
 
-class EchoCanceller:
-    """Takes the device's own voice out of microphone chunks (WebRTC AEC3).
+class Canceller(Protocol):
+    """One echo cancelling algorithm, 10 ms at a time (16 kHz PCM16)."""
 
-    ``lead``: the far end given with a near frame starts this much after the frame's own
-    capture time. AEC3 finds the echo's delay itself, but only when the far end comes no
-    later than its echo; a small lead keeps it so when the sound system's time stamps are a
-    few milliseconds off. ``tail``: how long after the last played sound frames are still
-    processed (the room's reverberation and the canceller's own buffers).
-    """
+    name: str
 
-    def __init__(self, played: PlayedAudio, lead: float = 0.04, tail: float = 1.0):
+    def process(self, near: np.ndarray, far: np.ndarray) -> np.ndarray:
+        """``near`` (what the microphone heard) without the echo of ``far`` (what was
+        playing); FRAME int16 samples each."""
+
+
+class WebRtcAec3:
+    """WebRTC's AEC3 through pywebrtc-audio: a linear filter, then a residual echo
+    suppressor that also gates the person's words a little where they overlap."""
+
+    name = "webrtc"
+
+    def __init__(self):
         try:
             from pywebrtc_audio import EchoCanceller as Aec3
         except ImportError as exc:
@@ -140,22 +160,123 @@ class EchoCanceller:
                 f"echo cancellation needs pywebrtc-audio ({exc}); pip install pywebrtc-audio"
             ) from None
         self._aec = Aec3(sample_rate=RATE, stream_delay_ms=0)
+
+    def process(self, near: np.ndarray, far: np.ndarray) -> np.ndarray:
+        return self._aec.process(near, far)
+
+
+class SpeexEcho:
+    """Speex's MDF echo canceller (libspeexdsp, through ctypes): linear only, with no
+    suppression after it, so a person talking over the device comes through unchanged
+    apart from what the filter takes out. ``tail``: the filter's length in seconds (the
+    delay from player to microphone plus most of the room's reverberation)."""
+
+    name = "speex"
+
+    def __init__(self, tail: float = 0.3):
+        import ctypes
+        import ctypes.util
+
+        lib = None
+        for name in ("libspeexdsp.so.1", ctypes.util.find_library("speexdsp")):
+            try:
+                lib = ctypes.CDLL(name) if name else None
+            except OSError:
+                continue
+            if lib is not None:
+                break
+        if lib is None:
+            raise EchoCancellerUnavailable("echo cancellation with speex needs libspeexdsp "
+                                           "(sudo apt install libspeexdsp1)")
+        lib.speex_echo_state_init.restype = ctypes.c_void_p
+        lib.speex_echo_state_init.argtypes = [ctypes.c_int, ctypes.c_int]
+        lib.speex_echo_cancellation.argtypes = [ctypes.c_void_p] * 4
+        lib.speex_echo_cancellation.restype = None
+        lib.speex_echo_ctl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+        lib.speex_echo_state_destroy.argtypes = [ctypes.c_void_p]
+        lib.speex_echo_state_destroy.restype = None
+        self._lib = lib
+        self._state = lib.speex_echo_state_init(FRAME, int(tail * RATE))
+        rate = ctypes.c_int(RATE)
+        lib.speex_echo_ctl(self._state, 24, ctypes.byref(rate))  # SPEEX_ECHO_SET_SAMPLING_RATE
+        self._out = np.empty(FRAME, np.int16)
+
+    def process(self, near: np.ndarray, far: np.ndarray) -> np.ndarray:
+        near = np.ascontiguousarray(near, np.int16)
+        far = np.ascontiguousarray(far, np.int16)
+        out = np.empty(FRAME, np.int16)
+        self._lib.speex_echo_cancellation(self._state, near.ctypes.data, far.ctypes.data,
+                                          out.ctypes.data)
+        return out
+
+    def __del__(self):
+        state, self._state = getattr(self, "_state", None), None
+        if state:
+            self._lib.speex_echo_state_destroy(state)
+
+
+CANCELLERS = {"webrtc": WebRtcAec3, "speex": SpeexEcho}
+"""Echo cancellers by the name ``listen.echo_cancellation`` gives."""
+
+
+class EchoCanceller:
+    """Takes the device's own voice out of microphone chunks: aligns each 10 ms frame
+    with what was playing then and hands both to a :class:`Canceller`.
+
+    The two streams' time stamps come from their callbacks and are only near: through
+    ALSA's PulseAudio plugin the output fills its buffer seconds ahead, in bursts. So the
+    canceller measures the offset itself, from the sound: every ``every`` seconds while
+    the device plays, the last ``window`` seconds of the microphone are cross-correlated
+    (GCC-PHAT) with what played up to ``search`` seconds before; when two measurements in
+    a row agree and the echo does not come between ``slack / 2`` and ``slack + room``
+    seconds after the far end as fed, the far end is moved so that it comes ``slack``
+    after it (a canceller models the echo as a delayed, filtered far end: it must never
+    come before it, nor so late that the filter cannot reach it), and the canceller
+    starts afresh. ``tail``: how long after the
+    last played sound frames are still processed (the room's reverberation).
+    """
+
+    def __init__(self, played: PlayedAudio, canceller: str | Canceller = "speex",
+                 tail: float = 1.0, slack: float = 0.03, room: float = 0.1,
+                 every: float = 1.0, window: float = 2.0, search: float = 2.5):
+        if isinstance(canceller, str):
+            if canceller not in CANCELLERS:
+                raise EchoCancellerUnavailable(f"no echo canceller named {canceller!r} "
+                                               f"(one of {', '.join(CANCELLERS)})")
+            self._make = CANCELLERS[canceller]
+            canceller = self._make()
+        else:
+            self._make = None
+        self._aec = canceller
+        self.name = canceller.name
         self.played = played
-        self.lead = lead
         self.tail = tail
+        self.slack = slack
+        self.room = room
+        self.offset = slack
+        """Seconds added to a frame's capture time to find its far end (measured)."""
+        self.every, self.window, self.search = every, window, search
         self._anchor: tuple[float, int] | None = None
         """(time, index): near sample ``index`` (counted since the start) was captured then."""
         self._count = 0
         """Near samples taken in so far."""
         self._pending = np.zeros(0, np.int16)
+        self._recent = collections.deque(maxlen=int(window * RATE / FRAME))
+        """(capture time, raw frame) of the last ``window`` seconds the device sounded in."""
+        self._since_measure = 0
+        self._candidate: float | None = None
         self.processed_seconds = 0.0
-        """Microphone audio that went through AEC3 (the rest passed through untouched)."""
+        """Microphone audio that went through the canceller (the rest passed untouched)."""
+        self.moves = 0
+        """How many times the measured offset moved the far end."""
 
     def __call__(self, chunk: AudioChunk) -> AudioChunk:
         """The chunk with the device's echo taken out; it may come out up to 10 ms shorter
         or longer (frames are whole), stamped with its own first sample's time."""
         near = np.frombuffer(chunk.pcm, np.int16)
-        if self._anchor is None or abs(chunk.captured_at - self._time(self._count)) > JUMP:
+        # A chunk is captured no later than its stamp: the line follows the earliest ones.
+        early = self._time(self._count) - chunk.captured_at
+        if self._anchor is None or early > EARLY or early < -JUMP:
             self._anchor = (chunk.captured_at - len(self._pending) / RATE,
                             self._count - len(self._pending))
         data = np.concatenate([self._pending, near]) if len(self._pending) else near
@@ -168,13 +289,56 @@ class EchoCanceller:
             frame = data[i:i + FRAME]
             at = self._time(first + i)
             if self.played.sounding_after(at - self.tail):
-                far = self.played.read(at + self.lead, FRAME)
+                self._recent.append((at, frame))
+                self._since_measure += 1
+                if self._since_measure * FRAME >= self.every * RATE and \
+                        len(self._recent) == self._recent.maxlen:
+                    self._since_measure = 0
+                    self._measure()
+                far = self.played.read(at + self.offset, FRAME)
                 far16 = (np.clip(far, -1, 1) * 32767).astype(np.int16)
                 frame = self._aec.process(np.ascontiguousarray(frame), far16)
                 self.processed_seconds += FRAME / RATE
+            else:
+                self._recent.clear()
             out.append(frame)
         pcm = np.concatenate(out).tobytes() if out else b""
         return AudioChunk(pcm, self._time(first))
+
+    def _measure(self) -> None:
+        """Find where the echo in the recent microphone audio sits in what played."""
+        start = self._recent[0][0]
+        near = np.concatenate([f for _, f in self._recent]).astype(np.float32) / 32768
+        if float(np.sqrt(np.mean(near ** 2))) < 1e-3:
+            return  # too quiet to tell (a muted microphone, a far-away speaker)
+        back = int(self.search * RATE)
+        ahead = int(0.1 * RATE)
+        far = self.played.read(start + self.offset - back / RATE, back + len(near) + ahead)
+        if float(np.sqrt(np.mean(far ** 2))) < 1e-4:
+            return
+        size = 1 << int(np.ceil(np.log2(len(far) + len(near))))
+        cross = np.fft.rfft(far, size) * np.conj(np.fft.rfft(near, size))
+        corr = np.fft.irfft(cross / (np.abs(cross) + 1e-12), size)[: len(far) - len(near) + 1]
+        k = int(np.argmax(corr))
+        if corr[k] < 8 * float(np.mean(np.abs(corr))):
+            self._candidate = None
+            return  # no clear echo (the person over the device, or no echo at all)
+        # near(t) holds what was read at start + offset - back + k: it lags the far end
+        # as fed by (back - k) samples; put that lag at ``slack``.
+        lag = (back - k) / RATE
+        if self.slack / 2 <= lag <= self.slack + self.room:
+            self._candidate = None
+            return  # within what the canceller's filter covers: leave it to converge
+        offset = self.offset + self.slack - lag
+        if self._candidate is not None and abs(offset - self._candidate) < 0.005:
+            log.debug("echo canceller: far end moved by %+.0f ms (echo %.0f ms after it)",
+                      1000 * (offset - self.offset), 1000 * lag)
+            self.offset, self._candidate = offset, None
+            self.moves += 1
+            if self._make is not None:
+                self._aec = self._make()  # its filter was for the old alignment
+        else:
+            self._candidate = offset
 
     def _time(self, index: int) -> float:
         if self._anchor is None:

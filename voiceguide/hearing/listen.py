@@ -31,13 +31,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def echo_canceller(enabled: bool, events: "ListenEvents") -> EchoCanceller | None:
+def echo_canceller(name: str, events: "ListenEvents") -> EchoCanceller | None:
     """The microphone side of echo cancellation (its reference goes to the speaker), or
     None when it is off or cannot run here (said once: hearing goes on without it)."""
-    if not enabled:
+    if name == "off":
         return None
     try:
-        return EchoCanceller(PlayedAudio())
+        return EchoCanceller(PlayedAudio(), name)
     except EchoCancellerUnavailable as exc:
         events.status(f"{exc}; the device's own voice is taken out by its words only")
         return None
@@ -123,7 +123,8 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     stop = threading.Event()
 
     def handle(d: Detection) -> None:
-        log.debug("utterance %.2f-%.2f s decided: %s", d.start, d.end, d.reason)  # no words
+        log.debug("utterance %.2f-%.2f s (%s) decided: %s", d.start, d.end, d.transcript.mode,
+                  d.reason)  # no words
         if d.match is None:
             if show_words and d.transcript.text:
                 events.ignored(d.transcript.text, d.reason)
@@ -150,6 +151,7 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
         thread = threading.Thread(target=hear_loop, name="hear", daemon=True)
         thread.start()
         events.listening(mic.name, choice.line)
+        log.debug("echo cancellation: %s", canceller.name if canceller else "off")
         notify("READY=1")
         keep_alive(lambda: mic.alive_at, stop)
         try:
@@ -167,6 +169,9 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
             thread.join(timeout=SHUTDOWN_WAIT)
             if thread.is_alive():
                 log.warning("hearing did not stop within %d s", SHUTDOWN_WAIT)
+            if canceller is not None:
+                log.debug("echo canceller (%s): %.1f s of the microphone processed",
+                          canceller.name, canceller.processed_seconds)
             if mic.overflows:
                 events.status(f"{mic.overflows} audio blocks were dropped")
             if hearing.stale_dropped:

@@ -31,9 +31,11 @@ RATE = 16000
 """The rate the chunks are delivered at (what the recognizers listen at)."""
 _WAKE = (b"", 0.0)
 """Put on the queue when PortAudio ends the stream, so the reader notices at once."""
-JUMP = 0.03
-"""Seconds by which a block's capture time may differ from where the stream's own sample
-count puts it before the chunks' time line is anchored afresh (blocks were dropped)."""
+JUMP = 0.1
+"""Seconds a block may come later than the stream's own sample count puts it before the
+chunks' time line is anchored afresh (blocks were dropped). A callback runs late, never
+early: a block stamped earlier than the line (by more than ``EARLY``) moves it there."""
+EARLY = 0.0005
 
 
 class Watchdog:
@@ -116,16 +118,15 @@ class MicSource:
                                "or pick one with --device (see `voiceguide devices`)") from None
         return int(info["default_samplerate"]), str(info["name"])
 
-    def _callback(self, indata, frames, times, status) -> None:
+    def _callback(self, indata, frames, _time, status) -> None:
         now = self._last_sound = time.monotonic()
         if status:
             self.status_flags += 1
-        # When the block's first sample was captured: PortAudio's figure when it gives one.
-        adc, current = times.inputBufferAdcTime, times.currentTime
-        behind = current - adc if adc and current and 0 <= current - adc < 2.0 else \
-            frames / self.rate
+        # When the block's first sample was captured, near enough: the echo canceller finds
+        # the exact offset itself. (PortAudio's inputBufferAdcTime is no help here: through
+        # ALSA's PulseAudio plugin it wanders by half a second from block to block.)
         try:
-            self.queue.put_nowait((bytes(indata), now - behind))
+            self.queue.put_nowait((bytes(indata), now - frames / self.rate))
         except queue.Full:
             self.overflows += 1
             if self.overflows in (1, 10) or self.overflows % 100 == 0:
@@ -223,7 +224,7 @@ class MicSource:
                 if why:
                     self._recover(why, stop)
                 continue
-            if taken == 0 or abs(at - (anchor[0] + taken / rate)) > JUMP:
+            if taken == 0 or not -EARLY < at - (anchor[0] + taken / rate) < JUMP:
                 anchor, taken = (at, delivered), 0
             taken += len(data) // 2
             if resampler is not None:

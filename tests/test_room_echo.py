@@ -1,0 +1,85 @@
+"""Over the device's own voice, in the virtual room: a plea said while it speaks is acted on.
+
+`voiceguide listen` (the default engine, echo cancellation on) runs as a real process in
+the PulseAudio room; a cue starts a script; while the device says its second line (the
+canceller has heard the room through the first), a safety plea is played into the room
+at the level of the device's voice. The microphone (the room's monitor) hears both,
+mixed; the device must take the plea and act on it.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from conftest import _env
+from speech import piper, render, synth
+from test_room import Listening
+from voiceguide.audio import Audio, read_wav, write_wav
+from voiceguide.library import load_library
+
+pytest.importorskip("pywebrtc_audio", reason="pywebrtc-audio is not installed")
+
+
+def voiced_rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(x[np.abs(x) > 0.1 * np.abs(x).max()] ** 2)))
+
+
+@pytest.mark.timeout(900)
+def test_safety_said_over_the_devices_voice_is_acted_on(room, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[session]\nnight_start = 0\nnight_end = 0\n"
+                      "[listen]\nlog_transcripts = true\n")
+    env = _env({**room, "VOICEGUIDE_CONFIG": str(config),
+                "XDG_STATE_HOME": str(tmp_path / "state"),
+                "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    start = synth(tmp_path, "help me ground", "en-us+f2", 130)
+    # The plea at the level of the device's voice (Piper joe at its volume, 0.9).
+    script = load_library().variants("grounding")[0]
+    device_level = voiced_rms(piper(script.steps[1].text).samples) * 0.9
+    plea = render("I want to hurt myself", "en-us+f2", 130).resampled(16000).samples
+    plea_wav = tmp_path / "plea.wav"
+    write_wav(plea_wav, Audio((plea * device_level / voiced_rms(plea)).astype(np.float32),
+                              16000))
+    recording = tmp_path / "room.wav"
+
+    listen = Listening(env, tmp_path, "--engine", "whisper")
+    recorder = None
+    try:
+        listen.ready()
+        assert listen.err.wait_for("echo cancellation:", 60).endswith("speex")
+        seen = len(listen.err.lines)
+        heard, _ = listen.say(start)
+        assert "-> grounding" in heard
+        # The second line starts playing: the canceller has heard the room for one line.
+        playing = re.compile(r"speaking [\d.]+ s \(")
+        listen.err.wait_until(lambda _: sum(bool(playing.search(x))
+                                            for x in listen.err.lines[seen:]) >= 2,
+                              240, what="the second line playing")
+        recorder = subprocess.Popen(["parecord", "--device=room.monitor",
+                                     "--file-format=wav", "--channels=1", "--rate=16000",
+                                     str(recording)], env=env)
+        seen_out, seen_err = len(listen.out.lines), len(listen.err.lines)
+        subprocess.run(["paplay", str(plea_wav)], env=env, check=True, timeout=60)
+        acted = listen.out.wait_for("-> safety", 240, after=seen_out)
+        decided = [x for x in listen.err.lines[seen_err:] if "decided:" in x]
+    finally:
+        code = listen.stop()
+        if recorder:
+            recorder.send_signal(signal.SIGINT)
+            recorder.wait(timeout=30)
+    assert code == 0, listen.err.lines
+    # It was said over the device (heard in speaking mode), and the canceller was at work.
+    assert any("(speaking) decided: accepted" in x for x in decided), decided
+    processed = next(x for x in listen.err.lines if "echo canceller (speex)" in x)
+    assert float(re.search(r"([\d.]+) s of the microphone", processed).group(1)) > 3
+    # How loud the plea was against the device in the room (reported, not asserted).
+    room_audio = read_wav(recording).samples
+    print(f"virtual room: {acted.strip()!r}; decided {decided}; room recording "
+          f"{len(room_audio) / 16000:.1f} s; "
+          f"{[x for x in listen.err.lines if 'echo canceller' in x]}")
