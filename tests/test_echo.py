@@ -13,11 +13,14 @@ import pytest
 from speech import render, room_response, through_room
 from test_hearing import render_script
 from voiceguide.audio import RATE, AudioChunk
-from voiceguide.hearing.aec import EchoCanceller, PlayedAudio
+from voiceguide.hearing.aec import EchoCanceller, EchoCancellerUnavailable, PlayedAudio, SpeexEcho
 from voiceguide.hearing.pipeline import Hearing
 from voiceguide.router import default_router
 
-pytest.importorskip("pywebrtc_audio", reason="pywebrtc-audio is not installed")
+try:
+    SpeexEcho()
+except EchoCancellerUnavailable as exc:
+    pytest.skip(str(exc), allow_module_level=True)
 
 CHUNK = 480  # 30 ms, as the microphone delivers
 

@@ -21,9 +21,13 @@ from conftest import _env
 from speech import piper, render, synth
 from test_room import Listening
 from voiceguide.audio import Audio, read_wav, write_wav
+from voiceguide.hearing.aec import EchoCancellerUnavailable, SpeexEcho
 from voiceguide.library import load_library
 
-pytest.importorskip("pywebrtc_audio", reason="pywebrtc-audio is not installed")
+try:
+    SpeexEcho()
+except EchoCancellerUnavailable as exc:
+    pytest.skip(str(exc), allow_module_level=True)
 
 
 def voiced_rms(x: np.ndarray) -> float:
