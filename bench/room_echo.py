@@ -144,6 +144,8 @@ def main() -> None:
                          "session's first line, AEC3 not yet converged)")
     ap.add_argument("--cancellers", default="speex,webrtc",
                     help="echo cancellers to compare (voiceguide.hearing.aec.CANCELLERS)")
+    ap.add_argument("--no-text-echo", action="store_true",
+                    help="hear without the device's lines: no echo removal by text")
     ap.add_argument("--verbose", action="store_true", help="print every transcript")
     args = ap.parse_args()
     global VERBOSE
@@ -194,6 +196,8 @@ def main() -> None:
     modes = ["none"] + cancellers
 
     def heard(mode: str, mic: np.ndarray, far: np.ndarray, lines) -> tuple[list[str], float]:
+        if args.no_text_echo:
+            lines = []
         if mode == "none":
             return hear(engine, router, mic, lines, None, warm)
         return hear(engine, router, mic, lines, far, warm, mode)

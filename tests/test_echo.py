@@ -37,9 +37,11 @@ class Device:
 
 
 def cancel(mic: np.ndarray, played: np.ndarray, played_rate: int = RATE,
-           start: float = 100.0) -> np.ndarray:
+           start: float = 100.0, stamps_off: float = 0.0, moves: list | None = None
+           ) -> np.ndarray:
     """``mic`` (16 kHz) through the canceller while the player writes ``played`` 0.1 s
-    ahead of it, in blocks of 1024 at ``played_rate``, time-stamped from ``start``."""
+    ahead of it, in blocks of 1024 at ``played_rate``, time-stamped from ``start`` (plus
+    ``stamps_off``: the player's stamps that much wrong)."""
     reference = PlayedAudio()
     canceller = EchoCanceller(reference)
     pcm = (np.clip(mic, -1, 1) * 32767).astype("<i2")
@@ -48,10 +50,12 @@ def cancel(mic: np.ndarray, played: np.ndarray, played_rate: int = RATE,
         due = (i + CHUNK) / RATE + 0.1
         while written < len(played) and written / played_rate < due:
             reference.played(played[written:written + block], played_rate,
-                             start + written / played_rate)
+                             start + stamps_off + written / played_rate)
             written += block
         out.append(np.frombuffer(canceller(AudioChunk(pcm[i:i + CHUNK].tobytes(),
                                                       start + i / RATE)).pcm, np.int16))
+    if moves is not None:
+        moves.append(canceller.moves)
     return np.concatenate(out).astype(np.float32) / 32768
 
 
@@ -70,6 +74,21 @@ def test_the_reference_gives_what_played_at_a_moment_whatever_the_output_rate():
     assert abs(int(np.argmax(np.abs(got))) - RATE // 4) <= 2  # the click, 0.25 s in
     assert not played.read(40.0, 100).any()  # before anything played: nothing
     assert played.sounding_after(51.2) and not played.sounding_after(51.3)
+
+
+@pytest.mark.parametrize("stamps_off", [0.4, -0.15])
+def test_the_echo_is_found_where_the_stamps_do_not_put_it(stamps_off):
+    """Through ALSA's PulseAudio plugin the output's stamps are off by up to seconds: the
+    canceller finds the echo in what played and cancels it all the same."""
+    device = render_script("flooded-body-first").resampled(RATE).samples[:24 * RATE]
+    device = device * 0.1 / np.sqrt(np.mean(device[np.abs(device) > 0.02] ** 2))
+    echo = through_room(device, room_response(0.4, seed=3), delay=0.02)
+    moves: list[int] = []
+    # Stamped late: the echo comes before the far end as stamped (it is found ahead, in
+    # what the player has already written). Stamped early: it comes well after it.
+    got = cancel(echo, device, stamps_off=stamps_off, moves=moves)
+    assert moves[0] >= 1
+    assert db(echo[14 * RATE:]) - db(got[14 * RATE:len(echo)]) > 15
 
 
 def test_nothing_played_leaves_the_microphone_untouched():

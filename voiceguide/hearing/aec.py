@@ -227,7 +227,8 @@ class EchoCanceller:
     ALSA's PulseAudio plugin the output fills its buffer seconds ahead, in bursts. So the
     canceller measures the offset itself, from the sound: every ``every`` seconds while
     the device plays, the last ``window`` seconds of the microphone are cross-correlated
-    (GCC-PHAT) with what played up to ``search`` seconds before; when two measurements in
+    (GCC-PHAT) with what played from ``search`` seconds before to ``search_ahead`` after
+    (as far as the player has written); when two measurements in
     a row agree and the echo does not come between ``slack / 2`` and ``slack + room``
     seconds after the far end as fed, the far end is moved so that it comes ``slack``
     after it (a canceller models the echo as a delayed, filtered far end: it must never
@@ -238,7 +239,8 @@ class EchoCanceller:
 
     def __init__(self, played: PlayedAudio, canceller: str | Canceller = "speex",
                  tail: float = 1.0, slack: float = 0.03, room: float = 0.1,
-                 every: float = 1.0, window: float = 2.0, search: float = 2.5):
+                 every: float = 1.0, window: float = 2.0, search: float = 2.5,
+                 search_ahead: float = 1.0):
         if isinstance(canceller, str):
             if canceller not in CANCELLERS:
                 raise EchoCancellerUnavailable(f"no echo canceller named {canceller!r} "
@@ -256,6 +258,7 @@ class EchoCanceller:
         self.offset = slack
         """Seconds added to a frame's capture time to find its far end (measured)."""
         self.every, self.window, self.search = every, window, search
+        self.search_ahead = search_ahead
         self._anchor: tuple[float, int] | None = None
         """(time, index): near sample ``index`` (counted since the start) was captured then."""
         self._count = 0
@@ -312,7 +315,7 @@ class EchoCanceller:
         if float(np.sqrt(np.mean(near ** 2))) < 1e-3:
             return  # too quiet to tell (a muted microphone, a far-away speaker)
         back = int(self.search * RATE)
-        ahead = int(0.1 * RATE)
+        ahead = int(self.search_ahead * RATE)
         far = self.played.read(start + self.offset - back / RATE, back + len(near) + ahead)
         if float(np.sqrt(np.mean(far ** 2))) < 1e-4:
             return
@@ -331,8 +334,9 @@ class EchoCanceller:
             return  # within what the canceller's filter covers: leave it to converge
         offset = self.offset + self.slack - lag
         if self._candidate is not None and abs(offset - self._candidate) < 0.005:
-            log.debug("echo canceller: far end moved by %+.0f ms (echo %.0f ms after it)",
-                      1000 * (offset - self.offset), 1000 * lag)
+            log.debug("echo canceller: far end moved by %+.0f ms (the echo came %.0f ms "
+                      "after it; peak %.0f x the mean)", 1000 * (offset - self.offset),
+                      1000 * lag, corr[k] / float(np.mean(np.abs(corr))))
             self.offset, self._candidate = offset, None
             self.moves += 1
             if self._make is not None:
