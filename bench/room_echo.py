@@ -39,6 +39,7 @@ from speech import kokoro_voices, render, room_response, through_room  # noqa: E
 from voiceguide.audio import RATE, Audio, AudioChunk  # noqa: E402
 from voiceguide.config import Settings  # noqa: E402
 from voiceguide.hearing.aec import EchoCanceller, PlayedAudio  # noqa: E402
+from voiceguide.hearing.echo import AfterCancelling  # noqa: E402
 from voiceguide.hearing.pipeline import Hearing  # noqa: E402
 from voiceguide.hearing.registry import choose_engine  # noqa: E402
 from voiceguide.library import load_library  # noqa: E402
@@ -86,6 +87,7 @@ class Device:
 
 
 VERBOSE = False
+TEXT_ECHO_AFTER_CANCELLING = True
 
 
 def decided(detections) -> list[str]:
@@ -102,11 +104,14 @@ def hear(engine, router, mic: np.ndarray, lines, far: np.ndarray | None,
     with ``far`` (what the device played, sample-aligned with ``mic``'s time line), the
     microphone first goes through the echo canceller. The first ``warm`` samples only go
     through the canceller (the device spoke before: its canceller has heard the room)."""
-    hearing = Hearing(engine, router, speaker=Device(lines))
     canceller = None
+    speaker = Device(lines)
     if far is not None:
         played = PlayedAudio()
         canceller = EchoCanceller(played, kind)
+        if TEXT_ECHO_AFTER_CANCELLING:  # as listen does: no echo by text once converged
+            speaker = AfterCancelling(speaker, lambda: canceller.converged)
+    hearing = Hearing(engine, router, speaker=speaker)
     pcm = (np.clip(mic, -1, 1) * 32767).astype("<i2")
     got: list[str] = []
     cpu = 0.0
@@ -144,12 +149,19 @@ def main() -> None:
                          "session's first line, AEC3 not yet converged)")
     ap.add_argument("--cancellers", default="speex,webrtc",
                     help="echo cancellers to compare (voiceguide.hearing.aec.CANCELLERS)")
+    ap.add_argument("--all-lines", action="store_true",
+                    help="the device alone says every line it has (script steps and "
+                         "prompts, the help line naming cues included), 12 to a stretch")
     ap.add_argument("--no-text-echo", action="store_true",
                     help="hear without the device's lines: no echo removal by text")
+    ap.add_argument("--text-echo-always", action="store_true",
+                    help="take the device's words out of transcripts even once the "
+                         "canceller has converged (listen stops doing so then)")
     ap.add_argument("--verbose", action="store_true", help="print every transcript")
     args = ap.parse_args()
-    global VERBOSE
+    global VERBOSE, TEXT_ECHO_AFTER_CANCELLING
     VERBOSE = args.verbose
+    TEXT_ECHO_AFTER_CANCELLING = not args.text_echo_always
 
     router = default_router()
     engine = choose_engine(args.engine, None, Settings(), router).engine
@@ -164,6 +176,11 @@ def main() -> None:
     for s in SCRIPTS:
         lines = device_lines(s)
         devices.append((device_voice(lines), lines))
+    speaking = devices
+    if args.all_lines:
+        every = [text for text, _ in corpus.device_lines()]
+        speaking = [(device_voice(every[i:i + 12]), every[i:i + 12])
+                    for i in range(0, len(every), 12)]
     h_dev, h_person = room_response(args.rt60, 1), room_response(args.rt60, 2)
     delay = args.delay / 1000
     gain = 10 ** (args.level / 20)
@@ -206,14 +223,14 @@ def main() -> None:
     alone = dict.fromkeys(modes, 0)
     cpu = dict.fromkeys(modes, 0.0)
     seconds = 0.0
-    for played, lines in devices:
+    for played, lines in speaking:
         mic, far = mic_of(played, None, 0, 0)
         seconds += (len(mic) - warm) / RATE
         for mode in modes:
             got, used = heard(mode, mic, far, lines)
             alone[mode] += len(got)
             cpu[mode] += used
-    print(f"the device alone ({len(devices)} scripts, {seconds:.0f} s), triggers: "
+    print(f"the device alone ({sum(len(x[1]) for x in speaking)} lines, {seconds:.0f} s), triggers: "
           + ", ".join(f"{m} {alone[m]}" for m in modes) + "; canceller CPU: "
           + ", ".join(f"{m} {100 * cpu[m] / seconds:.2f} % of a core" for m in cancellers),
           flush=True)
@@ -248,7 +265,7 @@ def main() -> None:
         for mode in columns:
             s, st = result[mode]
             print(f"  person {gain_db:+.0f} dB vs the device, {label.get(mode, mode):>24}: "
-                  f"safety {s}/{len(rows)} ({100 * s / len(rows):.0f} %), stop {st}/{n_stop} "
+                  f"safety {s}/{len(rows)} ({100 * s / max(1, len(rows)):.0f} %), stop {st}/{n_stop} "
                   f"({100 * st / max(1, n_stop):.0f} %)", flush=True)
         for mode in columns:
             if missed[mode]:

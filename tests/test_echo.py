@@ -37,7 +37,7 @@ class Device:
 
 
 def cancel(mic: np.ndarray, played: np.ndarray, played_rate: int = RATE,
-           start: float = 100.0, stamps_off: float = 0.0, moves: list | None = None
+           start: float = 100.0, stamps_off: float = 0.0, keep: list | None = None
            ) -> np.ndarray:
     """``mic`` (16 kHz) through the canceller while the player writes ``played`` 0.1 s
     ahead of it, in blocks of 1024 at ``played_rate``, time-stamped from ``start`` (plus
@@ -54,8 +54,8 @@ def cancel(mic: np.ndarray, played: np.ndarray, played_rate: int = RATE,
             written += block
         out.append(np.frombuffer(canceller(AudioChunk(pcm[i:i + CHUNK].tobytes(),
                                                       start + i / RATE)).pcm, np.int16))
-    if moves is not None:
-        moves.append(canceller.moves)
+    if keep is not None:
+        keep.append(canceller)
     return np.concatenate(out).astype(np.float32) / 32768
 
 
@@ -83,11 +83,11 @@ def test_the_echo_is_found_where_the_stamps_do_not_put_it(stamps_off):
     device = render_script("flooded-body-first").resampled(RATE).samples[:24 * RATE]
     device = device * 0.1 / np.sqrt(np.mean(device[np.abs(device) > 0.02] ** 2))
     echo = through_room(device, room_response(0.4, seed=3), delay=0.02)
-    moves: list[int] = []
+    kept: list[EchoCanceller] = []
     # Stamped late: the echo comes before the far end as stamped (it is found ahead, in
     # what the player has already written). Stamped early: it comes well after it.
-    got = cancel(echo, device, stamps_off=stamps_off, moves=moves)
-    assert moves[0] >= 1
+    got = cancel(echo, device, stamps_off=stamps_off, keep=kept)
+    assert kept[0].moves >= 1
     assert db(echo[14 * RATE:]) - db(got[14 * RATE:len(echo)]) > 15
 
 
@@ -112,11 +112,14 @@ def test_the_devices_voice_in_a_room_is_taken_out_and_a_person_kept(whisper_engi
     said = np.zeros_like(echo)
     said[at:at + len(person)] = person
 
-    alone = cancel(echo, device, played_rate=RATE)
+    kept: list[EchoCanceller] = []
+    alone = cancel(echo, device, played_rate=RATE, keep=kept)
     # Converged after some seconds of the device's voice: its echo 20 dB down or more.
     assert db(echo[12 * RATE:at]) - db(alone[12 * RATE:at]) > 20
+    assert kept[0].converged  # and it says so (listen then stops removing echo by text)
 
-    both = cancel(echo + said, device)
+    both = cancel(echo + said, device, keep=kept)
+    assert kept[1].converged  # the person over the device does not undo that
     span = slice(at, at + len(person))
     # The person is still there, about as loud as they were (double talk is not muted).
     assert abs(db(both[span]) - db(person)) < 6

@@ -272,6 +272,15 @@ class EchoCanceller:
         """Microphone audio that went through the canceller (the rest passed untouched)."""
         self.moves = 0
         """How many times the measured offset moved the far end."""
+        self.converged = False
+        """The canceller takes the device's voice out well: over a second of its sound the
+        microphone came out ``converged_db`` quieter. It stays so through the person's
+        words over the device (they are not taken out, so the loss dips), and is lost when
+        the loss stays under ``diverged_db`` for ``diverged_for`` seconds, or the far end
+        moves."""
+        self.converged_db, self.diverged_db, self.diverged_for = 15.0, 6.0, 5
+        self._energy = [0.0, 0.0, 0]  # near and out energy, frames, over this second
+        self._low = 0
 
     def __call__(self, chunk: AudioChunk) -> AudioChunk:
         """The chunk with the device's echo taken out; it may come out up to 10 ms shorter
@@ -300,13 +309,35 @@ class EchoCanceller:
                     self._measure()
                 far = self.played.read(at + self.offset, FRAME)
                 far16 = (np.clip(far, -1, 1) * 32767).astype(np.int16)
-                frame = self._aec.process(np.ascontiguousarray(frame), far16)
+                cleaned = self._aec.process(np.ascontiguousarray(frame), far16)
+                if float(np.abs(far).max()) > 0.01:
+                    self._loss(frame, cleaned)
+                frame = cleaned
                 self.processed_seconds += FRAME / RATE
             else:
                 self._recent.clear()
             out.append(frame)
         pcm = np.concatenate(out).tobytes() if out else b""
         return AudioChunk(pcm, self._time(first))
+
+    def _loss(self, near: np.ndarray, out: np.ndarray) -> None:
+        """Count a frame the device sounded in towards this second's echo loss."""
+        e = self._energy
+        e[0] += float(np.sum(near.astype(np.float32) ** 2))
+        e[1] += float(np.sum(out.astype(np.float32) ** 2))
+        e[2] += 1
+        if e[2] * FRAME < RATE:
+            return
+        loss = 10 * math.log10((e[0] + 1.0) / (e[1] + 1.0))
+        self._energy = [0.0, 0.0, 0]
+        if loss >= self.converged_db:
+            self.converged, self._low = True, 0
+        elif loss < self.diverged_db:
+            self._low += 1
+            if self._low >= self.diverged_for:
+                self.converged = False
+        else:
+            self._low = 0
 
     def _measure(self) -> None:
         """Find where the echo in the recent microphone audio sits in what played."""
@@ -339,6 +370,7 @@ class EchoCanceller:
                       1000 * lag, corr[k] / float(np.mean(np.abs(corr))))
             self.offset, self._candidate = offset, None
             self.moves += 1
+            self.converged = False
             if self._make is not None:
                 self._aec = self._make()  # its filter was for the old alignment
         else:

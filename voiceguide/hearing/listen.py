@@ -21,6 +21,7 @@ from .. import portaudio
 from ..errors import VoiceguideError
 from ..service.notify import keep_alive, notify
 from .aec import EchoCanceller, EchoCancellerUnavailable, PlayedAudio
+from .echo import AfterCancelling
 from .pipeline import Detection, Hearing
 from .registry import choose_engine
 from .source import MicSource
@@ -109,6 +110,8 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
                         monitor=canceller.played if canceller else None)
     speaker = runner.speaker
     speech = RunnerSpeech(runner)
+    if canceller is not None:
+        speech = AfterCancelling(speech, lambda: canceller.converged)
 
     # First: no microphone is the one line to say.
     mic = MicSource(device, reconnect_for=settings.listen.reconnect_for, report=events.status)
