@@ -70,7 +70,11 @@ def test_safety_said_over_the_devices_voice_is_acted_on(room, tmp_path):
                                      str(recording)], env=env)
         seen_out, seen_err = len(listen.out.lines), len(listen.err.lines)
         subprocess.run(["paplay", str(plea_wav)], env=env, check=True, timeout=60)
-        acted = listen.out.wait_for("-> safety", 240, after=seen_out)
+        try:
+            acted = listen.out.wait_for("-> safety", 240, after=seen_out)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n" + "\n".join(
+                x for x in listen.err.lines if "echo canceller" in x)) from None
         decided = [x for x in listen.err.lines[seen_err:] if "decided:" in x]
     finally:
         code = listen.stop()

@@ -238,7 +238,7 @@ class EchoCanceller:
     """
 
     def __init__(self, played: PlayedAudio, canceller: str | Canceller = "speex",
-                 tail: float = 1.0, slack: float = 0.03, room: float = 0.1,
+                 tail: float = 1.0, slack: float = 0.03, room: float = 0.12,
                  every: float = 1.0, window: float = 2.0, search: float = 2.5,
                  search_ahead: float = 1.0):
         if isinstance(canceller, str):
@@ -255,8 +255,10 @@ class EchoCanceller:
         self.tail = tail
         self.slack = slack
         self.room = room
-        self.offset = slack
-        """Seconds added to a frame's capture time to find its far end (measured)."""
+        self.offset = slack + room / 2
+        """Seconds added to a frame's capture time to find its far end: at first the middle
+        of what the filter covers (the stamps' own error is some tens of ms either way),
+        then as measured."""
         self.every, self.window, self.search = every, window, search
         self.search_ahead = search_ahead
         self._anchor: tuple[float, int] | None = None
