@@ -65,9 +65,10 @@ class PlaybackMonitor(Protocol):
     """Whoever wants every sample the player sends to the sound device (the echo
     canceller's far end, :class:`voiceguide.hearing.aec.PlayedAudio`)."""
 
-    def played(self, samples: np.ndarray, rate: int, at: float) -> None:
+    def played(self, samples: np.ndarray, rate: int, at: float, gap: bool = False) -> None:
         """``samples`` (mono float32 at ``rate``, silence included) went to the device; the
-        first reaches the speaker at ``at`` (``time.monotonic()`` seconds). Called from the
+        first reaches the speaker at ``at`` (``time.monotonic()`` seconds), near enough;
+        ``gap``: the device ran dry before this block (an underflow). Called from the
         audio callback: it must only copy."""
 
 
@@ -138,7 +139,7 @@ class Player:
         self.started_at = 0.0
         """time.monotonic() when the last line's first sample went to the device."""
 
-    def _callback(self, outdata, frames, _time, _status) -> None:
+    def _callback(self, outdata, frames, _time, status) -> None:
         now = self._last_callback = time.monotonic()
         with self._lock:
             data = self._data
@@ -155,7 +156,8 @@ class Player:
                     self._data = None
                     self._done.set()
         if self._monitor is not None:
-            self._monitor.played(outdata[:, 0], self.rate, now + _ahead(self._stream))
+            self._monitor.played(outdata[:, 0], self.rate, now + _ahead(self._stream),
+                                 bool(status.output_underflow))
 
     def _ensure_stream(self) -> None:
         if self._stream is None:

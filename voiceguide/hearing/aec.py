@@ -39,6 +39,9 @@ the time line is anchored afresh (a dropped block, a reopened stream). Stamps ar
 in callbacks, which run late but never early: a block stamped earlier than the line (by
 more than ``EARLY``) moves the line there."""
 EARLY = 0.0005
+GAP = 5.0
+"""Seconds a player's block may come later than its stream's sample count puts it before
+the line starts afresh (the output was opened again)."""
 AUDIBLE = 1e-4
 """Peak level (full scale 1.0) above which a played block counts as sound."""
 
@@ -70,24 +73,29 @@ class PlayedAudio:
         """When the last audible sample played."""
 
     # -- the writer's side (the player's audio callback) --
-    def played(self, samples: np.ndarray, rate: int, at: float) -> None:
-        self._blocks.append((at, rate, np.array(samples, np.float32, copy=True)))
+    def played(self, samples: np.ndarray, rate: int, at: float, gap: bool = False) -> None:
+        self._blocks.append((at, rate, np.array(samples, np.float32, copy=True), gap))
 
     # -- the reader's side (the microphone thread) --
     def _take_in(self) -> None:
         while self._blocks:
-            at, rate, samples = self._blocks.popleft()
+            at, rate, samples, gap = self._blocks.popleft()
             # Where the block's first sample falls in the 16 kHz stream (the resampler
             # holds some back for a while).
             index = self._base + round(self._taken * RATE / rate) if rate == self._rate else 0
             late = at - (self._anchor[0] + (index - self._anchor[1]) / RATE)
-            if rate != self._rate or late > JUMP:  # the first block, or a gap: start afresh
+            if rate != self._rate or late > GAP:
+                # The first block, or a gap (the stream was opened again): start afresh.
+                # Otherwise the line is the sample count: a stream fills its buffer ahead
+                # in bursts, and a callback that runs late on a busy machine is absorbed by
+                # that buffer, so neither says where the sound is; the canceller measures
+                # that itself.
                 self._restart(rate)
                 index = self._base
-                late = math.inf
-            if late > EARLY:
-                # A block reaches the speaker no earlier than its stamp (a stream fills its
-                # buffer ahead in bursts): the line follows the latest stamps.
+                self._anchor = (at, index)
+            elif gap:
+                # The device ran dry (a busy machine): it played silence of its own, and
+                # this block starts where its stamp says, not where the count would.
                 self._anchor = (at, index)
             self._taken += len(samples)
             if len(samples) and float(np.abs(samples).max()) > AUDIBLE:
