@@ -272,6 +272,29 @@ def room_tone(seconds: float, dbfs: float, seed: int = 0, rate: int = 16000) -> 
     return Audio(noise.astype(np.float32), rate)
 
 
+def room_response(rt60: float = 0.4, seed: int = 0, seconds: float = 0.6,
+                  rate: int = 16000) -> np.ndarray:
+    """A plausible small room's impulse response: the direct path, then exponentially
+    decaying noise (60 dB down after ``rt60`` s) from 3 ms on, a little low-passed as walls
+    do; direct-to-reverberant about 6 dB. Unit energy."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    tail = rng.standard_normal(n) * np.exp(-6.908 * np.arange(n) / rate / rt60)
+    tail[: int(0.003 * rate)] = 0
+    tail = np.convolve(tail, np.ones(3) / 3, mode="same")
+    h = 0.5 * tail / np.sqrt(np.sum(tail ** 2))
+    h[0] = 1.0
+    return (h / np.sqrt(np.sum(h ** 2))).astype(np.float32)
+
+
+def through_room(x: np.ndarray, response: np.ndarray, delay: float = 0.0,
+                 rate: int = 16000) -> np.ndarray:
+    """``x`` as a microphone hears it: ``delay`` seconds late, through ``response``."""
+    y = np.convolve(x, response)[: len(x)]
+    lag = int(delay * rate)
+    return np.concatenate([np.zeros(lag, np.float32), y])[: len(x)].astype(np.float32)
+
+
 def synth(folder: Path, text: str, voice: str = "en-us+f3", wpm: int = 150,
           snr_db: float | None = None, rate: int = 16000, lead: float = 0.4) -> Path:
     """Render ``text`` in ``voice`` (any family, e.g. ``kokoro:af_heart``) and write it as a

@@ -21,7 +21,7 @@ case "${1:-}" in
   --button) want_button=1 ;;
 esac
 
-packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2 libsndfile1)
+packages=(python3-venv espeak-ng libespeak-ng1 libportaudio2 libsndfile1 libspeexdsp1)
 if [ "$want_button" = 1 ]; then
   # python-evdev is built from source against the kernel's input headers.
   packages+=(gcc libc6-dev linux-libc-dev python3-dev)

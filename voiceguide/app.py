@@ -20,7 +20,7 @@ from .library import Library, load_library
 from .router import IntentMatch, Router, default_router
 from .runner import Runner
 from .session import Session
-from .speaker import AudioSpeaker, PrintSpeaker
+from .speaker import AudioSpeaker, PlaybackMonitor, PrintSpeaker
 from .state import FileStore, MemoryStore
 from .state import first_run as is_first_run
 from .voice import Voice, build_voice
@@ -141,13 +141,14 @@ class App:
         return build_voice(self.settings.speech, notify=self.notify)
 
     def runner(self, printing: bool, bedside: bool = False, resume: bool = True,
-               real_time: bool = False) -> Runner:
+               real_time: bool = False, monitor: PlaybackMonitor | None = None) -> Runner:
         """session -> speaker, on the system clock (or printing, on a virtual one, or with
         ``real_time`` on the real one without the silences: typed cues in `listen --text
         --print`, where a pause must last and an offer wait for its answer).
 
         ``resume``: pick up a pause saved by an earlier run (``listen``; one-shot commands
-        do not, so they never wait for, or announce, another run's timer)."""
+        do not, so they never wait for, or announce, another run's timer). ``monitor`` is
+        told every sample the speaker plays (the echo canceller's reference)."""
         store = FileStore(state_dir())
         if is_first_run(store):
             s = self.settings.session
@@ -168,7 +169,8 @@ class App:
                 voice.prepare_many(fixed_lines(self.library,
                                                static_values(self.settings.session)))
             speaker = AudioSpeaker(voice, self.settings.speech.volume,
-                                   device=self.settings.speech.device, notify=self.notify)
+                                   device=self.settings.speech.device, notify=self.notify,
+                                   monitor=monitor)
             runner = Runner(session, speaker, SystemClock())
         runner.on_show = lambda shown: self.show(shown.text)
         runner.on_reload = lambda force: self.reload(session, force)

@@ -45,6 +45,20 @@ class Audio:
         return Audio(np.frombuffer(data, "<i2").astype(np.float32) / 32768.0, rate)
 
 
+@dataclass(frozen=True)
+class AudioChunk:
+    """A piece of the microphone's stream, as the recognizers hear it."""
+
+    pcm: bytes
+    """16 kHz mono PCM16, little-endian."""
+    captured_at: float
+    """``time.monotonic()`` when its first sample was captured (0.0 when unknown)."""
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / RATE
+
+
 def concat(parts: list[Audio], rate: int) -> Audio:
     if not parts:
         return Audio(np.zeros(0, np.float32), rate)

@@ -209,6 +209,12 @@ class ListenSettings(_Model):
     noise_suppression: Literal["auto", "on", "off"] = "auto"
     """Speex noise suppression before decoding: auto = only when the room's noise floor is
     high (a fan, a dishwasher); in a quiet room it would only distort speech."""
+    echo_cancellation: Literal["speex", "webrtc", "off"] = "speex"
+    """Take the device's own voice out of what the microphone hears, with what it plays
+    as the reference: "speex" (libspeexdsp's linear canceller: the person's words pass
+    unchanged), "webrtc" (WebRTC AEC3 through pywebrtc-audio: cancels more, and clips
+    words said over the device), or "off" (only its words are taken out of transcripts
+    heard while it speaks)."""
     max_lag: float = Field(default=1.5, ge=0.3, le=30)
     """Seconds of audio waiting to be heard beyond which the listener is behind: what is
     said then is heard in one merged pass for safety only, until it has caught up."""

@@ -48,6 +48,30 @@ class Speaker(Protocol):
         """Silence now (may be called from another thread)."""
 
 
+class LiveSpeaker(Speaker, Protocol):
+    """A speaker that `listen` runs with (:class:`AudioSpeaker`, or printing)."""
+
+    busy: bool
+    """True while its voice is playing."""
+
+    def warm(self, lines: list[str]) -> None:
+        """Get ready to say ``lines`` promptly (open the output, render ahead)."""
+
+    def close_output(self) -> None:
+        """Let go of the sound device (PortAudio is about to start again)."""
+
+
+class PlaybackMonitor(Protocol):
+    """Whoever wants every sample the player sends to the sound device (the echo
+    canceller's far end, :class:`voiceguide.hearing.aec.PlayedAudio`)."""
+
+    def played(self, samples: np.ndarray, rate: int, at: float, gap: bool = False) -> None:
+        """``samples`` (mono float32 at ``rate``, silence included) went to the device; the
+        first reaches the speaker at ``at`` (``time.monotonic()`` seconds), near enough;
+        ``gap``: the device ran dry before this block (an underflow). Called from the
+        audio callback: it must only copy."""
+
+
 class OutputError(Exception):
     """The sound output failed or stalled (internal: the speaker turns it into a notice)."""
 
@@ -80,6 +104,15 @@ class PrintSpeaker:
     def stop(self) -> None:
         pass
 
+    busy = False
+    """Printing makes no sound: the listener never hears it."""
+
+    def warm(self, lines: list[str]) -> None:
+        pass
+
+    def close_output(self) -> None:
+        pass
+
 
 class Player:
     """One output stream for the whole session; play() hands it a buffer and waits.
@@ -91,11 +124,13 @@ class Player:
     :class:`OutputError` instead of waiting forever.
     """
 
-    def __init__(self, device: int | str | None = None):
+    def __init__(self, device: int | str | None = None,
+                 monitor: PlaybackMonitor | None = None):
         import sounddevice  # imported here so printing never needs PortAudio
 
         self._sd = sounddevice
         self.device = device
+        self._monitor = monitor
         self.rate = int(sounddevice.query_devices(device, "output")["default_samplerate"])
         self._lock = threading.Lock()
         self._data: np.ndarray | None = None
@@ -109,22 +144,25 @@ class Player:
         self.started_at = 0.0
         """time.monotonic() when the last line's first sample went to the device."""
 
-    def _callback(self, outdata, frames, _time, _status) -> None:
-        self._last_callback = time.monotonic()
+    def _callback(self, outdata, frames, _time, status) -> None:
+        now = self._last_callback = time.monotonic()
         with self._lock:
             data = self._data
             if data is None:
                 outdata.fill(0)
-                return
-            if self._pos == 0:
-                self.started_at = self._last_callback
-            chunk = data[self._pos:self._pos + frames]
-            outdata[:len(chunk), 0] = chunk
-            outdata[len(chunk):, 0] = 0
-            self._pos += frames
-            if self._pos >= len(data):
-                self._data = None
-                self._done.set()
+            else:
+                if self._pos == 0:
+                    self.started_at = now
+                chunk = data[self._pos:self._pos + frames]
+                outdata[:len(chunk), 0] = chunk
+                outdata[len(chunk):, 0] = 0
+                self._pos += frames
+                if self._pos >= len(data):
+                    self._data = None
+                    self._done.set()
+        if self._monitor is not None:
+            self._monitor.played(outdata[:, 0], self.rate, now + _ahead(self._stream),
+                                 bool(status.output_underflow))
 
     def _ensure_stream(self) -> None:
         if self._stream is None:
@@ -175,6 +213,12 @@ class Player:
                 log.debug("closing the output stream: %s", exc)
 
 
+def _ahead(stream) -> float:
+    """Seconds until the block being written reaches the speaker, near enough (the echo
+    canceller finds the exact offset itself): the stream's own latency."""
+    return float(stream.latency or 0.0) if stream is not None else 0.0
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -184,8 +228,11 @@ class AudioSpeaker:
     def __init__(self, voice: Voice, volume: float = 0.9,
                  device: int | str | None = None, out: TextIO | None = None,
                  notify: Callable[[str], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 monitor: PlaybackMonitor | None = None):
         self.voice = voice
+        self.monitor = monitor
+        """Told every sample played (the echo canceller's far end), or None."""
         self.volume = volume
         self.device = device
         self.printer = PrintSpeaker(out)
@@ -210,10 +257,28 @@ class AudioSpeaker:
         """The output, opened if it can be (None while it cannot)."""
         if self._player is None and self._clock() >= self._next_try:
             try:
-                self._player = Player(self.device)
+                self._player = Player(self.device, self.monitor)
             except Exception as exc:  # OSError (no PortAudio), PortAudioError, ValueError
                 self._failed(f"no sound output ({_one_line(exc)})")
         return self._player
+
+    def warm(self, lines: list[str]) -> None:
+        """Open the sound output once and pre-render ``lines`` (each script's first), so
+        the first answer starts promptly and whole (a cold output stream can mangle its
+        first buffers)."""
+        player = self.player
+        if player is not None:
+            try:
+                player.play(Audio.silence(0.1, 16000))
+            except Exception as exc:  # PortAudio errors are plain Exceptions
+                log.warning("sound output warm-up failed: %s", exc)
+        self.voice.warm(lines)
+
+    def close_output(self) -> None:
+        """Close the output stream (before PortAudio starts again); the next line opens a
+        new one."""
+        if self._player is not None:
+            self._player.close()
 
     def _tell(self, message: str, once: bool = True) -> None:
         if once and message in self._said:

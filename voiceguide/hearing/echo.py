@@ -5,7 +5,9 @@ defines them here as a small Protocol (the speaker side implements it; hearing i
 nothing from the CLI or the speaker):
 
 * ``speaking()``: is the device's voice playing right now?
-* ``recent_lines()``: the lines it is saying or said in the last few seconds.
+* ``recent_lines()``: the lines it is saying or said in the last few seconds, as far as
+  they may be heard back (:class:`AfterCancelling`: none once an acoustic echo
+  canceller takes its voice out of the microphone).
 
 A transcript heard while the device speaks is compared with those lines word by word:
 the words that line up with what the device said (in order, a longest common
@@ -16,7 +18,7 @@ device saying "If you are ever not safe, say so" never triggers, while a person 
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from ..text import normalize
 
@@ -37,6 +39,24 @@ class Silent:
 
     def recent_lines(self) -> list[str]:
         return []
+
+
+class AfterCancelling:
+    """The speaker as heard through an acoustic echo canceller (:mod:`.aec`): once the
+    canceller has converged, the device's words are no longer heard back, so none are
+    taken out of transcripts (taking them out would only eat the person's words that
+    happen to match the device's: "I'm not safe" over "if you are ever not safe").
+    Until then, and whenever it is lost, echo by text works as before."""
+
+    def __init__(self, speaker: SpeakerState, converged: Callable[[], bool]):
+        self._speaker = speaker
+        self._converged = converged
+
+    def speaking(self) -> bool:
+        return self._speaker.speaking()
+
+    def recent_lines(self) -> list[str]:
+        return [] if self._converged() else self._speaker.recent_lines()
 
 
 def _aligned(heard: Sequence[str], said: Sequence[str]) -> list[bool]:

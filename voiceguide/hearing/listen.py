@@ -1,4 +1,5 @@
-"""The main job: microphone -> VAD -> engine -> router -> session -> speaker.
+"""The main job: microphone -> echo canceller -> VAD -> engine -> router -> session ->
+speaker, and what the speaker plays back to the echo canceller (:mod:`.aec`).
 
 What may count is decided per utterance (:mod:`.pipeline`, modes in :mod:`.engine`):
 "offer" while the session waits for a yes / no, "answers" after a 0-10 question, "cues"
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING
 from .. import portaudio
 from ..errors import VoiceguideError
 from ..service.notify import keep_alive, notify
+from .aec import EchoCanceller, EchoCancellerUnavailable, PlayedAudio
+from .echo import AfterCancelling
 from .pipeline import Detection, Hearing
 from .registry import choose_engine
 from .source import MicSource
@@ -29,27 +32,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def warm_up(speaker, library) -> None:
-    """Open the sound output once and pre-render each script's first line, so the first
-    answer starts promptly and whole (a cold output stream can mangle its first buffers)."""
-    player = getattr(speaker, "player", None)
-    if player is None:
-        return
-    from ..audio import Audio
-
+def echo_canceller(name: str, events: "ListenEvents") -> EchoCanceller | None:
+    """The microphone side of echo cancellation (its reference goes to the speaker), or
+    None when it is off or cannot run here (said once: hearing goes on without it)."""
+    if name == "off":
+        return None
     try:
-        player.play(Audio.silence(0.1, 16000))
-    except Exception as exc:  # PortAudio errors are plain Exceptions
-        log.warning("sound output warm-up failed: %s", exc)
-    speaker.renderer.warm([s.steps[0].text for s in library.scripts.values()])
-
-
-def close_output(speaker) -> None:
-    """Before PortAudio starts again: close the speaker's output stream (it opens a new one
-    for its next line)."""
-    player = getattr(speaker, "_player", None)
-    if player is not None:
-        player.close()
+        return EchoCanceller(PlayedAudio(), name)
+    except EchoCancellerUnavailable as exc:
+        events.status(f"{exc}; the device's own voice is taken out by its words only")
+        return None
 
 
 class RunnerSpeech:
@@ -74,7 +66,7 @@ class RunnerSpeech:
         runner.on_speak = on_speak
 
     def speaking(self) -> bool:
-        return bool(getattr(self._speaker, "busy", False))
+        return bool(self._speaker.busy)
 
     def recent_lines(self) -> list[str]:
         now = time.monotonic()
@@ -111,14 +103,20 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     show_words = settings.listen.log_transcripts
     choice = choose_engine(options.engine, options.model, settings, app.router)
     device = options.device if options.device is not None else settings.listen.device
-    runner = app.runner(options.printing, bedside=options.bedside)
+    # What the speaker plays flows to the microphone side as the echo canceller's far end.
+    canceller = None if options.printing else echo_canceller(
+        settings.listen.echo_cancellation, events)
+    runner = app.runner(options.printing, bedside=options.bedside,
+                        monitor=canceller.played if canceller else None)
     speaker = runner.speaker
     speech = RunnerSpeech(runner)
+    if canceller is not None:
+        speech = AfterCancelling(speech, lambda: canceller.converged)
 
     # First: no microphone is the one line to say.
     mic = MicSource(device, reconnect_for=settings.listen.reconnect_for, report=events.status)
-    portaudio.on_reinitialize(lambda: close_output(speaker))
-    warm_up(speaker, app.library)
+    portaudio.on_reinitialize(speaker.close_output)
+    speaker.warm([s.steps[0].text for s in app.library.scripts.values()])
     block = mic.block_seconds
     hearing = Hearing(choice.engine, app.router, end_silence=settings.listen.end_silence,
                       mode=lambda: offer_mode(runner.session),
@@ -128,7 +126,8 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     stop = threading.Event()
 
     def handle(d: Detection) -> None:
-        log.debug("utterance %.2f-%.2f s decided: %s", d.start, d.end, d.reason)  # no words
+        log.debug("utterance %.2f-%.2f s (%s) decided: %s", d.start, d.end, d.transcript.mode,
+                  d.reason)  # no words
         if d.match is None:
             if show_words and d.transcript.text:
                 events.ignored(d.transcript.text, d.reason)
@@ -141,7 +140,9 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
     def hear_loop() -> None:
         try:
             for chunk in mic.chunks(stop):
-                for d in hearing.feed(chunk):
+                if canceller is not None:
+                    chunk = canceller(chunk)
+                for d in hearing.feed(chunk.pcm):
                     handle(d)
         except Exception as exc:  # hearing cannot go on: end the process non-zero
             log.debug("listening stopped", exc_info=True)
@@ -153,6 +154,7 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
         thread = threading.Thread(target=hear_loop, name="hear", daemon=True)
         thread.start()
         events.listening(mic.name, choice.line)
+        log.debug("echo cancellation: %s", canceller.name if canceller else "off")
         notify("READY=1")
         keep_alive(lambda: mic.alive_at, stop)
         button = None
@@ -178,6 +180,9 @@ def listen_microphone(app: "App", options: "ListenOptions", events: "ListenEvent
             thread.join(timeout=SHUTDOWN_WAIT)
             if thread.is_alive():
                 log.warning("hearing did not stop within %d s", SHUTDOWN_WAIT)
+            if canceller is not None:
+                log.debug("echo canceller (%s): %.1f s of the microphone processed",
+                          canceller.name, canceller.processed_seconds)
             if mic.overflows:
                 events.status(f"{mic.overflows} audio blocks were dropped")
             if hearing.stale_dropped:

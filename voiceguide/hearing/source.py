@@ -22,14 +22,20 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .. import portaudio
+from ..audio import AudioChunk
 from ..errors import AudioInputLost, NoMicrophone
 
 log = logging.getLogger(__name__)
 
 RATE = 16000
 """The rate the chunks are delivered at (what the recognizers listen at)."""
-_WAKE = b""
+_WAKE = (b"", 0.0)
 """Put on the queue when PortAudio ends the stream, so the reader notices at once."""
+JUMP = 0.1
+"""Seconds a block may come later than the stream's own sample count puts it before the
+chunks' time line is anchored afresh (blocks were dropped). A callback runs late, never
+early: a block stamped earlier than the line (by more than ``EARLY``) moves it there."""
+EARLY = 0.0005
 
 
 class Watchdog:
@@ -113,11 +119,14 @@ class MicSource:
         return int(info["default_samplerate"]), str(info["name"])
 
     def _callback(self, indata, frames, _time, status) -> None:
-        self._last_sound = time.monotonic()
+        now = self._last_sound = time.monotonic()
         if status:
             self.status_flags += 1
+        # When the block's first sample was captured, near enough: the echo canceller finds
+        # the exact offset itself. (PortAudio's inputBufferAdcTime is no help here: through
+        # ALSA's PulseAudio plugin it wanders by half a second from block to block.)
         try:
-            self.queue.put_nowait(bytes(indata))
+            self.queue.put_nowait((bytes(indata), now - frames / self.rate))
         except queue.Full:
             self.overflows += 1
             if self.overflows in (1, 10) or self.overflows % 100 == 0:
@@ -184,14 +193,18 @@ class MicSource:
             active = False
         return self.watchdog.problem(time.monotonic(), active, self._opened_at, self._last_sound)
 
-    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
-        """16 kHz PCM16 chunks until ``stop`` is set; a lost stream is reopened in between
-        (no chunks meanwhile). Raises AudioInputLost when it does not come back."""
+    def chunks(self, stop: threading.Event) -> Iterator[AudioChunk]:
+        """16 kHz PCM16 chunks, each stamped with its capture time, until ``stop`` is set;
+        a lost stream is reopened in between (no chunks meanwhile). Raises AudioInputLost
+        when it does not come back."""
         import soxr
 
         rate = None
         resampler = None
         flags = 0
+        anchor = (0.0, 0)  # (capture time, 16 kHz sample index) of the time line
+        taken = 0  # samples at the device's rate since the anchor
+        delivered = 0  # 16 kHz samples delivered
         while not stop.is_set():
             self.alive_at = time.monotonic()
             if self.status_flags != flags:
@@ -199,21 +212,25 @@ class MicSource:
                 log.debug("the input stream reported a problem (%d blocks so far)", flags)
             if self.rate != rate:  # a reopened device may run at another rate
                 rate = self.rate
+                taken = 0
                 resampler = None if rate == RATE else soxr.ResampleStream(rate, RATE, 1,
                                                                           dtype="int16")
             try:
-                data = self.queue.get(timeout=0.1)
+                data, at = self.queue.get(timeout=0.1)
             except queue.Empty:
-                data = _WAKE
-            if data is _WAKE or not data:
+                data, at = _WAKE
+            if not data:
                 why = None if stop.is_set() else self.problem()
                 if why:
                     self._recover(why, stop)
                 continue
-            if resampler is None:
-                yield data
-            else:
-                yield resampler.resample_chunk(np.frombuffer(data, np.int16)).tobytes()
+            if taken == 0 or not -EARLY < at - (anchor[0] + taken / rate) < JUMP:
+                anchor, taken = (at, delivered), 0
+            taken += len(data) // 2
+            if resampler is not None:
+                data = resampler.resample_chunk(np.frombuffer(data, np.int16)).tobytes()
+            yield AudioChunk(data, anchor[0] + (delivered - anchor[1]) / RATE)
+            delivered += len(data) // 2
 
     def _recover(self, why: str, stop: threading.Event) -> None:
         """Reopen the device with growing pauses until it delivers sound again."""
