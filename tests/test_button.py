@@ -441,3 +441,15 @@ def test_a_gpio_button_on_mock_pins_drives_the_session(device):
     finally:
         listener.close()
     assert gpiozero
+
+
+def test_a_press_is_decided_at_its_own_deadline_whatever_the_clock_reads():
+    """With a large clock value, (t + 0.45) - t is 0.44999...: flushing at the deadline
+    must still decide the press (found on a machine up for an hour)."""
+    from voiceguide.button.presses import PressDecoder, PressKind
+
+    for t in (0.0, 3723.123456789, 98765.4321):
+        d = PressDecoder()
+        assert d.tap(t) == []
+        got = d.due(d.deadline)
+        assert [p.kind for p in got] == [PressKind.SHORT], t

@@ -11,7 +11,7 @@ from voiceguide._compat import tomllib
 from voiceguide.config import Settings, load_settings
 from voiceguide.errors import ConfigError
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "config.md"  # the example config
 
 
 @pytest.mark.parametrize("value, device", [

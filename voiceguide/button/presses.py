@@ -45,6 +45,12 @@ class ButtonPress:
     """When it was decided, on the source's clock."""
 
 
+_EPS = 1e-6
+"""Seconds of float rounding forgiven: ``deadline - up_at`` is not always ``double_within``
+(with a large clock value, (t + 0.45) - t is 0.44999...): a press decided at its own
+deadline must be decided."""
+
+
 class PressDecoder:
     """Feed it edges and the time; it gives the presses they make."""
 
@@ -71,13 +77,13 @@ class PressDecoder:
 
     def due(self, now: float) -> list[ButtonPress]:
         """Presses decided by time alone: a long hold, or no second press in time."""
-        if self._down_at is not None and now - self._down_at >= self.long_seconds:
+        if self._down_at is not None and now - self._down_at >= self.long_seconds - _EPS:
             self._down_at = None
             self._up_at = None
             self._count = 0
             self._held_long = True
             return [ButtonPress(PressKind.LONG, now)]
-        if self._up_at is not None and now - self._up_at >= self.double_within:
+        if self._up_at is not None and now - self._up_at >= self.double_within - _EPS:
             self._up_at = None
             self._count = 0
             return [ButtonPress(PressKind.SHORT, now)]

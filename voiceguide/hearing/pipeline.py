@@ -362,7 +362,11 @@ class Hearing:
         pieces = [p for p in pieces if p]
         if not pieces:
             return "", None
-        matches = [(p, self.router.route(p)) for p in pieces]
+        # While it speaks, the rules alone: its own voice, garbled by the room, is text no
+        # writer wrote, where the model reads pleas into it ("your mother has gone into
+        # alarm"); the rules' safety and "stop" are what counts over the device anyway.
+        rules = self.router.rules_only() if hasattr(self.router, "rules_only") else self.router
+        matches = [(p, rules.route(p)) for p in pieces]
         for piece, match in matches:
             if match is not None and match.intent == Intent.SAFETY:
                 return piece, match
