@@ -34,7 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 import corpus  # noqa: E402
-from speech import kokoro_voices, render, room_response, through_room  # noqa: E402
+from speech import (DeviceSpeaking, kokoro_voices, render, room_response,  # noqa: E402
+                    through_room)
 
 from voiceguide.audio import RATE, Audio, AudioChunk  # noqa: E402
 from voiceguide.config import Settings  # noqa: E402
@@ -73,19 +74,6 @@ def device_voice(lines: list[str]) -> np.ndarray:
     return (x * 0.1 / np.sqrt(voiced_power(x))).astype(np.float32)
 
 
-class Device:
-    """What the speaking device tells hearing (its lines, and that it is speaking)."""
-
-    def __init__(self, lines):
-        self.lines = list(lines)
-
-    def speaking(self) -> bool:
-        return True
-
-    def recent_lines(self) -> list[str]:
-        return self.lines
-
-
 VERBOSE = False
 TEXT_ECHO_AFTER_CANCELLING = True
 
@@ -105,7 +93,7 @@ def hear(engine, router, mic: np.ndarray, lines, far: np.ndarray | None,
     microphone first goes through the echo canceller. The first ``warm`` samples only go
     through the canceller (the device spoke before: its canceller has heard the room)."""
     canceller = None
-    speaker = Device(lines)
+    speaker = DeviceSpeaking(lines)
     if far is not None:
         played = PlayedAudio()
         canceller = EchoCanceller(played, kind)

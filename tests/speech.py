@@ -314,3 +314,17 @@ def synth(folder: Path, text: str, voice: str = "en-us+f3", wpm: int = 150,
 
 if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
     sys.exit(_worker_main())
+
+
+class DeviceSpeaking:
+    """Stand-in for the speaker side (a test's microphone stand-in's partner): the device
+    is saying ``lines`` right now."""
+
+    def __init__(self, lines):
+        self.lines = list(lines)
+
+    def speaking(self) -> bool:
+        return True
+
+    def recent_lines(self) -> list[str]:
+        return self.lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from speech import render, room_response, through_room
+from speech import DeviceSpeaking, render, room_response, through_room
 from test_hearing import render_script
 from voiceguide.audio import RATE, AudioChunk
 from voiceguide.hearing.aec import EchoCanceller, EchoCancellerUnavailable, PlayedAudio, SpeexEcho
@@ -23,17 +23,6 @@ except EchoCancellerUnavailable as exc:
     pytest.skip(str(exc), allow_module_level=True)
 
 CHUNK = 480  # 30 ms, as the microphone delivers
-
-
-class Device:
-    def __init__(self, lines):
-        self.lines = list(lines)
-
-    def speaking(self) -> bool:
-        return True
-
-    def recent_lines(self) -> list[str]:
-        return self.lines
 
 
 def cancel(mic: np.ndarray, played: np.ndarray, played_rate: int = RATE,
@@ -125,7 +114,7 @@ def test_the_devices_voice_in_a_room_is_taken_out_and_a_person_kept(whisper_engi
     assert abs(db(both[span]) - db(person)) < 6
 
     # Through the pipeline as `listen` hears it while the device speaks: safety is taken.
-    hearing = Hearing(whisper_engine, default_router(), speaker=Device(lines))
+    hearing = Hearing(whisper_engine, default_router(), speaker=DeviceSpeaking(lines))
     pcm = (np.clip(both[12 * RATE:], -1, 1) * 32767).astype("<i2").tobytes()
     found = [d.match.intent.value for d in hearing.feed(pcm) + hearing.flush() if d.match]
     assert found == ["safety"], found

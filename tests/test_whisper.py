@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from speech import pink_noise, synth
+from speech import DeviceSpeaking, pink_noise, synth
 from voiceguide.audio import Audio, read_wav
 from voiceguide.errors import ModelNotFound
 from voiceguide.hearing.catalog import EMBEDDED_SHA256, embedded_whisper_dir
@@ -244,19 +244,6 @@ def test_hear_uses_whisper_by_default_and_says_why(cli, audio_dir):
 ])
 def test_a_decoder_loop_is_cut_at_its_first_turn(text, expected):
     assert collapse_repeats(text) == expected
-
-
-class DeviceSpeaking:
-    """Stand-in for the speaker side: the device is saying ``lines`` right now."""
-
-    def __init__(self, lines):
-        self.lines = list(lines)
-
-    def speaking(self) -> bool:
-        return True
-
-    def recent_lines(self) -> list[str]:
-        return self.lines
 
 
 def device_speech(script_id: str) -> tuple[Audio, list[str]]:

@@ -211,6 +211,9 @@ class Hearing:
                  max_stale: float = 20.0):
         self.engine = engine
         self.router = router
+        # while the device speaks, the rules alone (see _over_the_device); a router with
+        # no model stage (another language's cue table) is its own rules
+        self._rules = getattr(router, "rules_only", lambda: router)()
         self.segmenter = Segmenter(end_silence=end_silence, max_utterance=max_utterance,
                                    vad_mode=vad_mode)
         self.mode = mode
@@ -365,8 +368,7 @@ class Hearing:
         # While it speaks, the rules alone: its own voice, garbled by the room, is text no
         # writer wrote, where the model reads pleas into it ("your mother has gone into
         # alarm"); the rules' safety and "stop" are what counts over the device anyway.
-        rules = self.router.rules_only() if hasattr(self.router, "rules_only") else self.router
-        matches = [(p, rules.route(p)) for p in pieces]
+        matches = [(p, self._rules.route(p)) for p in pieces]
         for piece, match in matches:
             if match is not None and match.intent == Intent.SAFETY:
                 return piece, match
