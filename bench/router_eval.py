@@ -88,9 +88,12 @@ def evaluate(rows: list[dict], route) -> dict:
         if got == "safety_check":
             extra["check_" + ("none" if want == "none" else "safety" if want == "safety"
                               else "cue")] += 1
+        if got == "suggest":
+            extra["suggest_" + ("none" if want == "none" else "right"
+                                if slots.get("suggested") == want else "other")] += 1
         if want == "none":
             per_intent["none"]["n"] += 1
-            if got in (None, "safety_check"):
+            if got in (None, "safety_check", "suggest"):
                 per_intent["none"]["ok"] += 1
             else:
                 false_accepts.append((r["text"], got, r.get("style", "")))
@@ -114,7 +117,7 @@ def evaluate(rows: list[dict], route) -> dict:
         else:
             if want == "safety":
                 safety_missed.append((r["text"], got))
-            elif got is not None:
+            elif got not in (None, "suggest"):
                 wrong.append((r["text"], want, got))
     positives = [r for r in rows if r["intent"] != "none"]
     ok = sum(c["ok"] for k, c in per_intent.items() if k != "none")
@@ -150,6 +153,9 @@ def report(name: str, technique: str, res: dict, memory: tuple[int, int, float],
              f"{ex['discreet_tp'] + ex['discreet_fn']}, {ex['discreet_fp']} |  |",
              f"| safety check line: on ordinary talk / on missed pleas | "
              f"{ex['check_none']} of {res['negatives']} / {ex['check_safety']} |  |",
+             f"| suggestion (\"Did you want ...?\"): on ordinary talk / right script / "
+             f"another | {ex['suggest_none']} of {res['negatives']} / {ex['suggest_right']} / "
+             f"{ex['suggest_other']} |  |",
              f"| wrong intent (another intent) | {pct(len(res['wrong']), res['positives'])} "
              f"({len(res['wrong'])}) |  |",
              f"| slot disagreements (right intent) | {len(res['slot_errors'])} |  |",

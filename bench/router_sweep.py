@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             got = d.intent.value if d.intent else None
             if r["intent"] == "none":
                 neg += 1
-                fa += got not in (None, "safety_check")
+                fa += got not in (None, "safety_check", "suggest")
                 check += got == "safety_check"
             else:
                 pos += 1

@@ -40,6 +40,9 @@ class Intent(str, Enum):
     SCORE = "score"
     # the router is unsure whether this is a safety plea: one short line invites one
     SAFETY_CHECK = "safety_check"
+    # the router is unsure whether this asked for a guidance script: one short question
+    # offers it ("Did you want grounding? Say yes.")
+    SUGGEST = "suggest"
 
     def __str__(self) -> str:
         return self.value
@@ -57,6 +60,9 @@ INTENTS: tuple[Intent, ...] = GUIDANCE + CONTROLS + ANSWERS
 """Every intent a cue can name, in priority order: when two could apply, the earlier one
 wins. (:data:`Intent.SAFETY_CHECK` is not among them: no phrase names it; the router gives
 it when its model is unsure whether an utterance is a plea.)"""
+DOUBTS: tuple[Intent, ...] = (Intent.SAFETY_CHECK, Intent.SUGGEST)
+"""What the router says when it is unsure: not a cue, one short line (a safety check, or
+the offer of one guidance script). Counted apart from cues in every benchmark."""
 
 SafetyKind = Literal["danger", "self_harm", "general"]
 """Which safety path a safety cue needs: danger from someone, danger to oneself, or unclear
@@ -75,6 +81,7 @@ SLOTS: dict[str, str] = {
               "press)",
     "timer": "bool: the timer or pause named outright (stop): \"cancel the pause\" ends a "
              "running pause without asking",
+    "suggested": "str: the guidance intent a suggestion offers (suggest)",
     "imminent": "bool: the danger is now: means in hand, something taken, violence under "
                 "way (safety): the emergency number comes first",
 }

@@ -24,11 +24,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._compat import tomllib
 from .errors import ScriptError
-from .intents import GUIDANCE
+from .intents import GUIDANCE, Intent
 from .router import Router, default_router
 
 log = logging.getLogger(__name__)
@@ -196,9 +196,42 @@ class Prompts(_Model):
     breathe_hold: str
     breathe_out: str
     """The first count of an out-breath ("And out")."""
+    suggest: dict[str, str]
+    """guidance intent -> the question when the router is unsure that intent was asked
+    for ("Did you want grounding? Say yes."); the cue named in double quotes."""
+
+    @field_validator("suggest")
+    @classmethod
+    def _every_guidance(cls, value: dict[str, str]) -> dict[str, str]:
+        wanted = {i.value for i in GUIDANCE if i != Intent.SAFETY}
+        unknown = sorted(set(value) - wanted)
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a guidance intent "
+                             f"(one of {', '.join(sorted(wanted))})")
+        missing = sorted(wanted - set(value))
+        if missing:
+            raise ValueError(f"no question for {missing[0]!r}")
+        return value
+
+    def text(self, name: str) -> str:
+        """A prompt's text by name; ``suggest.<intent>`` for a suggestion."""
+        if name.startswith("suggest."):
+            return self.suggest[name.split(".", 1)[1]]
+        return getattr(self, name)
+
+    def lines(self) -> list[tuple[str, str]]:
+        """Every prompt as (name, text), suggestions as ``suggest.<intent>``."""
+        out: list[tuple[str, str]] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, dict):
+                out += [(f"{name}.{k}", v) for k, v in sorted(value.items())]
+            else:
+                out.append((name, value))
+        return out
 
     def placeholders(self, name: str) -> set[str]:
-        return _placeholders(getattr(self, name))
+        return _placeholders(self.text(name))
 
 
 PROMPT_PLACEHOLDERS: dict[str, set[str]] = {
@@ -209,8 +242,12 @@ PROMPT_PLACEHOLDERS: dict[str, set[str]] = {
     "crisis_offer": {"emergency_number"}, "crisis_line_offer": {"crisis_line"},
 }
 """Placeholders each prompt may use; any other prompt takes none."""
-QUOTES_CUES = ("help", "safety_check")
+QUOTES_CUES = ("help", "safety_check", "suggest")
 """Prompts that may name a cue in double quotes (hearing drops it as the device's echo)."""
+
+
+def _quotes_cues(name: str) -> bool:
+    return name.split(".", 1)[0] in QUOTES_CUES
 
 
 def _placeholders(text: str) -> set[str]:
@@ -271,8 +308,8 @@ def device_lines(library: "Library") -> list[str]:
     for script in sorted(library.scripts.values(), key=lambda s: s.id):
         for step in script.steps:
             out += spoken_pieces(step.text)
-    for name in type(library.prompts).model_fields:
-        out += spoken_pieces(getattr(library.prompts, name), quoted_ok=name in QUOTES_CUES)
+    for name, text in library.prompts.lines():
+        out += spoken_pieces(text, quoted_ok=_quotes_cues(name))
     return list(dict.fromkeys(out))
 
 
@@ -386,7 +423,7 @@ def load_prompts(path: Path, router: Router) -> Prompts:
         prompts = Prompts.model_validate(_read_toml(path))
     except ValidationError as exc:
         raise ScriptError(f"{path}: {_where(exc)}") from None
-    for name, text in prompts.model_dump().items():
+    for name, text in prompts.lines():
         try:
             names = _placeholders(text)
         except ValueError as exc:
@@ -396,7 +433,7 @@ def load_prompts(path: Path, router: Router) -> Prompts:
             raise ScriptError(f"{path}: {name}: placeholder {{{sorted(unknown)[0]}}} is not "
                               f"allowed here (allowed: "
                               f"{sorted(PROMPT_PLACEHOLDERS.get(name, ())) or 'none'})")
-        trigger = self_triggers(text, router, quoted_ok=name in QUOTES_CUES)
+        trigger = self_triggers(text, router, quoted_ok=_quotes_cues(name))
         if trigger:
             raise ScriptError(f"{path}: {name}: self-trigger: {trigger}; reword it")
     return prompts

@@ -18,7 +18,7 @@ from ..library import Library
 from ..router import IntentMatch
 from .presses import ButtonPress, PressKind
 
-NOT_FOR_A_BUTTON = (Intent.SCORE, Intent.SAFETY_CHECK)
+NOT_FOR_A_BUTTON = (Intent.SCORE, Intent.SAFETY_CHECK, Intent.SUGGEST)
 """Intents a press cannot stand for: a 0-10 answer needs its number; the safety check is
 the router's doubt, not a request."""
 

@@ -17,7 +17,12 @@ model never saw (docs/router.md):
    match, the model's best class counts at or above ``cue``.
 3. **Controls** are the rules' alone (short, said whole), unless the model is at least
    ``control`` sure of a control on a short utterance.
-4. Slots come from the rules (minutes, bedside, away, discreet); the model's heads add
+4. **Doubt about guidance.** Nothing matched, but the model's best class is a guidance
+   intent at or above ``suggest`` (below ``cue``): a suggestion
+   (:data:`~voiceguide.intents.Intent.SUGGEST`), one question the person answers with a
+   yes ("Did you want grounding? Say yes."). Measured in ``bench/offers.py``: false offers
+   per hour of ordinary talk, and how many missed cues they recover.
+5. Slots come from the rules (minutes, bedside, away, discreet); the model's heads add
    ``imminent`` and the discreet/bedside they see.
 """
 
@@ -52,6 +57,8 @@ class Thresholds:
     veto_none: float = 0.9
     """model probability of ``none`` that overrules a rule's guidance intent (or a control
     said inside a longer sentence): "the therapist reckons I'm the pursuer"."""
+    suggest: float = 0.4
+    """from here up to ``cue``, the best guidance class is offered, not started"""
     imminent: float = 0.5
     discreet: float = 0.5
     bedside: float = 0.5
@@ -69,6 +76,8 @@ class Decision:
     imminent: bool = False
     discreet: bool = False
     bedside: bool = False
+    suggested: str | None = None
+    """for a suggestion: the guidance intent offered"""
 
 
 def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
@@ -114,4 +123,6 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
         return Decision(Intent(best), by="model")
     if p_safe >= t.safety_doubt:
         return Decision(Intent.SAFETY_CHECK, by="model")
+    if best in _GUIDANCE and p_best >= t.suggest:
+        return Decision(Intent.SUGGEST, by="model", bedside=bedside, suggested=best)
     return Decision(None)

@@ -138,6 +138,12 @@ class Router:
                                slots), d
         if d.intent == Intent.SAFETY_CHECK:
             return IntentMatch(Intent.SAFETY_CHECK, round(scores.safety, 3), {}), d
+        if d.intent == Intent.SUGGEST:
+            slots = {"suggested": str(d.suggested)}
+            if d.bedside:
+                slots["bedside"] = True
+            return IntentMatch(Intent.SUGGEST, round(scores.probs[str(d.suggested)], 3),
+                               slots), d
         if d.by == "rules" and rule is not None:
             match = rule
         else:

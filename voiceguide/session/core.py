@@ -79,6 +79,8 @@ class Session:
         self.variety = Variety(store)
         self.last_spoken: Speak | None = None
         self.distress_before: int | None = None
+        self.last_suggested: datetime | None = None
+        """When the last suggestion was asked (they are spaced out: see handlers)."""
         self.revision = 0
         """Bumped whenever the plan changes, so a runner can cut a silence short."""
         self._restored = not (resume and offers)
@@ -203,7 +205,7 @@ class Session:
             **values: str) -> None:
         """Queue one of the session's own lines (left out if it needs a line that is not
         configured; shown, not said, when numbers are not to be said)."""
-        text = getattr(self.library.prompts, prompt)
+        text = self.library.prompts.text(prompt)
         base = delivery.values(self.helplines, self.settings.pause_minutes, None,
                                self.settings.clock_24h)
         filled = fill(text, base | values)
@@ -221,9 +223,10 @@ class Session:
         else:
             self.queue.append(Speak(filled, style.rate, style.volume))
 
-    def ask(self, prompt: str, now: datetime, kind: OfferKind, **details) -> None:
+    def ask(self, prompt: str, now: datetime, kind: OfferKind, wait: float | None = None,
+            **details) -> None:
         self.say(prompt, now)
-        self.offers.make(kind, now, **details)
+        self.offers.make(kind, now, wait, **details)
 
     def begin_pause(self, now: datetime, minutes: int, return_at: datetime | None = None,
                     slots: Slots | None = None, say_first: str | None = None) -> None:

@@ -7,7 +7,7 @@ the starting, saying and asking.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..intents import Intent
@@ -31,6 +31,12 @@ ANOTHER_TOOL = {"grounding": "name_part", "flooded": "grounding", "chasing": "gr
                 "name_part": "grounding", "cycle": "bridge", "repair": "grounding",
                 "withdrawing": "grounding", "soft_startup": "repair"}
 """Where "another tool" leads from each intent."""
+SUGGEST_GAP = timedelta(minutes=10)
+"""At most one suggestion in this time: a doubt is asked about once, not every sentence
+of a long talk."""
+SUGGEST_WAIT = 20.0
+"""Seconds a suggestion waits for its yes (shorter than other offers: a "yes" said later
+in the room's talk should not start a script)."""
 
 
 # ---- guidance ----
@@ -156,6 +162,21 @@ def on_safety_check(s: Session, slots: Slots, now: datetime) -> None:
     s.say("safety_check", now)
 
 
+def on_suggest(s: Session, slots: Slots, now: datetime) -> None:
+    """The router was unsure a guidance script was asked for: ask once, "Did you want
+    grounding? Say yes.", unless something plays, another question waits, or a suggestion
+    was asked in the last :data:`SUGGEST_GAP` (never over the device's own voice)."""
+    intent = str(slots.get("suggested", ""))
+    if (not s.offers_enabled or s.busy or s.offer
+            or intent not in s.library.prompts.suggest
+            or (s.last_suggested and now - s.last_suggested < SUGGEST_GAP)):
+        return
+    s.last_suggested = now
+    rest = {k: v for k, v in slots.items() if k != "suggested"}
+    s.ask(f"suggest.{intent}", now, OfferKind.SUGGEST, SUGGEST_WAIT, intent=intent,
+          slots=rest)
+
+
 def on_more_time(s: Session, slots: Slots, now: datetime) -> None:
     """ "ten more minutes": a later return time, and a hint to tell the partner."""
     if not s.pause:
@@ -189,6 +210,8 @@ def on_yes(s: Session, slots: Slots, now: datetime) -> None:
         s.start(Intent.BRIDGE, now, offer.slots)
     elif offer.kind in (OfferKind.AGAIN, OfferKind.DISTRESS_BEFORE):
         s.start(Intent(offer.intent), now, offer.slots)
+    elif offer.kind == OfferKind.SUGGEST:
+        HANDLERS[Intent(offer.intent)](s, offer.slots, now)  # as if the cue had been clear
 
 
 def on_no(s: Session, slots: Slots, now: datetime) -> None:
@@ -200,6 +223,8 @@ def on_no(s: Session, slots: Slots, now: datetime) -> None:
     elif offer.kind == OfferKind.CANCEL_PAUSE:
         if s.pause:
             s.say("pause_kept", now, return_time=s.clock(s.pause.return_at))
+    elif offer.kind == OfferKind.SUGGEST:
+        return  # a guess declined: nothing more to say
     else:
         s.say("offer_declined", now)
 
@@ -251,6 +276,7 @@ HANDLERS: dict[Intent, Handler] = {
     Intent.TIME_LEFT: on_time_left,
     Intent.SCORE: on_score,
     Intent.SAFETY_CHECK: on_safety_check,
+    Intent.SUGGEST: on_suggest,
 }
 """Every intent's handler, in one table."""
 

@@ -26,6 +26,8 @@ class OfferKind(str, Enum):
     """How strong now, after grounding."""
     CANCEL_PAUSE = "cancel_pause"
     """End the running pause? (a bare "stop" with nothing playing)"""
+    SUGGEST = "suggest"
+    """Did you want this script? (the router was unsure a cue asked for it)"""
 
     def __str__(self) -> str:
         return self.value
@@ -48,8 +50,11 @@ class Offers:
         self.timeout = timeout
         self.pending: Offer | None = None
 
-    def make(self, kind: OfferKind, now: datetime, **details) -> Offer:
-        self.pending = Offer(kind, now + timedelta(seconds=self.timeout), **details)
+    def make(self, kind: OfferKind, now: datetime, wait: float | None = None,
+             **details) -> Offer:
+        """Ask; the answer is awaited ``wait`` seconds (at most the configured timeout)."""
+        wait = self.timeout if wait is None else min(wait, self.timeout)
+        self.pending = Offer(kind, now + timedelta(seconds=wait), **details)
         return self.pending
 
     def take(self) -> Offer | None:

@@ -46,7 +46,7 @@ def fixed_lines(library: Library, values: Mapping[str, str]) -> list[Line]:
                 (firsts if i == 0 else rest).append(Line(text, script.rate))
             if step.breathing:
                 rest.extend(Line(b, script.rate) for b in breath)
-    for text in prompts.model_dump().values():
+    for _, text in prompts.lines():
         filled = _filled(text, values)
         if filled is not None:
             rest.append(Line(filled, 1.0))
