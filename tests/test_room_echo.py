@@ -107,3 +107,14 @@ def test_safety_said_over_the_devices_voice_is_acted_on(room, tmp_path):
           f"decided {decided}; room recording "
           f"{len(room_audio) / 16000:.1f} s; "
           f"{[x for x in listen.err.lines if 'echo canceller' in x]}")
+
+
+def test_doctor_names_the_echo_canceller(cli, tmp_path):
+    """doctor loads the configured canceller (libspeexdsp, installed by setup) and says so;
+    turned off, it says what that costs."""
+    out = cli("doctor", check=None, timeout=300).stdout
+    assert "[ok] echo cancellation: speex" in out
+    config = tmp_path / "config.toml"
+    config.write_text('[listen]\necho_cancellation = "off"\n')
+    out = cli("--config", str(config), "doctor", check=None, timeout=300).stdout
+    assert "[--] echo cancellation: off" in out

@@ -149,6 +149,20 @@ def cmd_doctor(args) -> int:
         line(has_out, "a sound output is available", "plug in speakers or headphones")
     except (OSError, ImportError) as exc:
         line(False, f"audio devices: {exc}", "sudo apt install libportaudio2")
+    aec = settings.listen.echo_cancellation
+    if aec == "off":
+        print("[--] echo cancellation: off (listen.echo_cancellation); over its own voice "
+              "the device hears only what its words do not cover")
+    else:
+        from .aec import CANCELLERS
+
+        try:
+            CANCELLERS[aec]()
+            line(True, f"echo cancellation: {aec} (the device's own voice is taken out of "
+                 "the microphone)")
+        except VoiceguideError as exc:
+            line(False, f"echo cancellation: {exc}",
+                 "install it, or set listen.echo_cancellation = \"off\"")
     try:
         import pyspeex_noise  # noqa: F401
 
