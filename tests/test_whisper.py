@@ -71,8 +71,9 @@ def test_cues_in_several_voices_clean_and_in_noise(whisper_engine, audio_dir):
                 got = intents(hear(whisper_engine, synth(audio_dir, text, voice, wpm, snr)))
                 expected = ROUTER.route(text).intent.value
                 right += got[:1] == [expected]
-                # the short safety check line is not another script
-                wrong += bool(got) and got[0] not in (expected, "safety_check")
+                # the short safety check line and a suggestion (a question that waits for
+                # "yes") are not another script
+                wrong += bool(got) and got[0] not in (expected, "safety_check", "suggest")
                 if got[:1] != [expected]:
                     misses.append(f"{voice}: {text!r} -> {got}")
         n = len(voices()) * len(CUES)
@@ -113,8 +114,9 @@ def test_natural_voices_quiet_and_with_someone_else_talking(whisper_engine, audi
                 got = intents(hear(whisper_engine, audio))
                 expected = ROUTER.route(text).intent.value
                 right += got[:1] == [expected]
-                # the short safety check line is not another script
-                wrong += bool(got) and got[0] not in (expected, "safety_check")
+                # the short safety check line and a suggestion (a question that waits for
+                # "yes") are not another script
+                wrong += bool(got) and got[0] not in (expected, "safety_check", "suggest")
                 if got[:1] != [expected]:
                     misses.append(f"{voice}: {text!r} -> {got}")
                     if expected == "safety":
@@ -241,6 +243,9 @@ def test_hear_uses_whisper_by_default_and_says_why(cli, audio_dir):
     ("help me ground", "help me ground"),
     ("i really really need a break", "i really really need a break"),
     ("please. help me. help me. help", "please. help me."),
+    # a number's digits said one by one are not a loop: the emergency number stays whole
+    ("call now on 9, 9, 9.", "call now on 9, 9, 9."),
+    ("call 0, 0, 0. call 0, 0, 0. call", "call 0, 0, 0."),
 ])
 def test_a_decoder_loop_is_cut_at_its_first_turn(text, expected):
     assert collapse_repeats(text) == expected

@@ -128,6 +128,8 @@ def collapse_repeats(text: str) -> str:
         for period in range(1, n - start):
             if n - start - period < min(2, period):
                 break
+            if period == 1 and keys[start].isdigit():
+                continue  # a digit said again is a number ("call 9, 9, 9"), not a loop
             if all(keys[i] == keys[i - period] or (i == n - 1 and keys[i - period].startswith(
                     keys[i])) for i in range(start + period, n)):
                 return " ".join(tokens[:start + period])
