@@ -9,8 +9,11 @@ from voiceguide.intents import Intent
 from voiceguide.library import device_lines, spoken_pieces
 from voiceguide.session.handlers import SUGGEST_GAP, SUGGEST_WAIT
 
-UNSURE = "give me words for this"
-"""The model's best guess is soft start-up, below the line where it would start it."""
+CANDIDATES = ("I'm stuck", "give me words for this", "my chest")
+"""Vague cues where the model leans to one guidance script but below the line where it
+would start it; which of them sits in that band moves a little with each model."""
+UNSURE = next((t for t in CANDIDATES if (m := ROUTER.route(t)) is not None
+               and m.intent == Intent.SUGGEST), CANDIDATES[0])
 
 
 def _suggested(text: str) -> str:

@@ -5,8 +5,8 @@
 Each FILE has the columns text, intent, slots, style (bench/data's format); its rows go to
 voiceguide/lang/en/sentences/<intent>.tsv with the file's stem (or --source) as source.
 Refused: unknown intents, slots that are not JSON, safety without a kind, and any sentence of
-more than three words that is in a held-out set (bench/data/router_report.tsv, bench/data/blind/*.tsv): a set
-reported on is never trained on. Rows already present (same text, any case) are skipped;
+more than three words that is in a held-out set (bench/data/router_report.tsv,
+bench/data/blind/*.tsv, bench/data/reserve/*.tsv): a set reported on is never trained on. Rows already present (same text, any case) are skipped;
 the same text with another label is reported and left out of both.
 """
 
@@ -26,7 +26,9 @@ from voiceguide.intents import Intent  # noqa: E402
 from voiceguide.routing.examples import Example, read_examples, write_examples  # noqa: E402
 
 SENTENCES = ROOT / "voiceguide/lang/en/sentences"
-HELD_OUT = [ROOT / "bench/data/router_report.tsv", *sorted((ROOT / "bench/data/blind").glob("*.tsv"))]
+HELD_OUT = [ROOT / "bench/data/router_report.tsv",
+            *sorted((ROOT / "bench/data/blind").glob("*.tsv")),
+            *sorted((ROOT / "bench/data/reserve").glob("*.tsv"))]
 SKIPPED = {"score"}  # answers are read by rules only
 
 
