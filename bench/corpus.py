@@ -75,15 +75,15 @@ class Condition:
     name: str
     snr_db: float | None = None
     kind: str = "clean"
-    """clean | pink | babble"""
+    """clean | pink | babble | partner"""
 
 
 QUICK_CONDITIONS = [Condition("quiet room"), Condition("pink 10 dB", 10, "pink"),
-                    Condition("babble 10 dB", 10, "babble")]
+                    Condition("babble 10 dB", 10, "babble"), Condition("partner 6 dB", 6, "partner")]
 FULL_CONDITIONS = [Condition("quiet room"), Condition("pink 20 dB", 20, "pink"),
                    Condition("pink 10 dB", 10, "pink"), Condition("pink 5 dB", 5, "pink"),
                    Condition("babble 20 dB", 20, "babble"), Condition("babble 10 dB", 10, "babble"),
-                   Condition("babble 5 dB", 5, "babble")]
+                   Condition("babble 5 dB", 5, "babble"), Condition("partner 6 dB", 6, "partner")]
 
 
 def read_rows(split: str) -> list[Row]:
@@ -167,6 +167,28 @@ def babble_pool(split: str) -> list[str]:
     return list(TUNE_VOICES)
 
 
+FEMALE_VOICES = {"en-us+f2", "en+f4", "flite:slt"}
+"""The tuning voices that are women's (Kokoro names say it: af_/bf_ women, am_/bm_ men)."""
+
+
+def is_female(voice: str) -> bool:
+    name = voice.removeprefix("kokoro:")
+    return name[1:2] == "f" if voice.startswith("kokoro:") else name in FEMALE_VOICES
+
+
+def partner_lines() -> list[str]:
+    """What a partner says in a fight (``partner_fight.txt``): none of it a cue."""
+    text = (DATA / "partner_fight.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def partner_voice(utt: Utterance, split: str, seed: int) -> str:
+    """One voice of the other sex from the split's family, never the speaker's."""
+    pool = [v for v in (babble_pool(split) if split == "report" else TUNE_VOICES)
+            if v != utt.voice and is_female(v) != is_female(utt.voice)]
+    return random.Random(seed).choice(pool)
+
+
 def noisy(utt: Utterance, cond: Condition, split: str, seed: int) -> Audio:
     audio = utt.audio()
     if cond.kind == "pink":
@@ -177,6 +199,11 @@ def noisy(utt: Utterance, cond: Condition, split: str, seed: int) -> Audio:
         pair = rng.sample(others, 2)
         lines = talk_lines(split)[:6]  # a fixed handful, so the renders are reused
         return add_babble(audio, cond.snr_db, pair, seed=seed, lines=lines, wpms=(150,))
+    if cond.kind == "partner":
+        # One person arguing over the cue, a little faster than calm talk, 6 dB below it.
+        lines = partner_lines()[:8]  # a fixed handful per voice, so the renders are reused
+        return add_babble(audio, cond.snr_db, [partner_voice(utt, split, seed)], seed=seed,
+                          lines=lines, wpms=(165,), talkers=1)
     return audio
 
 

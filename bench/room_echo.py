@@ -125,6 +125,7 @@ def hear(engine, router, mic: np.ndarray, lines, far: np.ndarray | None,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--engine", default="whisper")
+    ap.add_argument("--model", help="a model for the engine (whisper: tiny.en, base, a folder)")
     ap.add_argument("--phrases", type=int, default=24, help="safety phrasings to say")
     ap.add_argument("--stops", type=int, default=12, help='times "stop" is said')
     ap.add_argument("--gains", default="0,-6", help="person vs device at the mic, dB")
@@ -152,7 +153,7 @@ def main() -> None:
     TEXT_ECHO_AFTER_CANCELLING = not args.text_echo_always
 
     router = default_router()
-    engine = choose_engine(args.engine, None, Settings(), router).engine
+    engine = choose_engine(args.engine, args.model, Settings(), router).engine
     rows = [r for r in corpus.read_rows("report") if r.intent == "safety"
             and (m := router.route(r.text)) is not None and m.intent == "safety"]
     rows = corpus._stable_sample(rows, args.phrases, 3, "room-echo")
@@ -195,7 +196,7 @@ def main() -> None:
 
     print(f"simulated room: RT60 {args.rt60} s, speaker->mic {args.delay:.0f} ms, canceller "
           f"warmed on {warm / RATE:.0f} s of the device's voice; engine "
-          f"{args.engine}; {len(rows)} safety phrasings (report split, Kokoro voices "
+          f"{engine.description}; {len(rows)} safety phrasings (report split, Kokoro voices "
           f"{len(voices)} of both sexes)", flush=True)
     cancellers = args.cancellers.split(",")
     modes = ["none"] + cancellers

