@@ -184,8 +184,7 @@ def partner_lines() -> list[str]:
 
 def partner_voice(utt: Utterance, split: str, seed: int) -> str:
     """One voice of the other sex from the split's family, never the speaker's."""
-    pool = [v for v in (babble_pool(split) if split == "report" else TUNE_VOICES)
-            if v != utt.voice and is_female(v) != is_female(utt.voice)]
+    pool = [v for v in babble_pool(split) if v != utt.voice and is_female(v) != is_female(utt.voice)]
     return random.Random(seed).choice(pool)
 
 
