@@ -272,7 +272,6 @@ def device_lines() -> list[tuple[str, float]]:
     for script in library.scripts.values():
         for step in script.steps:
             lines.append((for_the_ear(fill(step.text, SAMPLE_VALUES)), script.rate))
-    prompts = library.prompts.model_dump() if hasattr(library, "prompts") else {}
-    for text in prompts.values():
+    for _, text in library.prompts.lines():
         lines.append((for_the_ear(fill(text, SAMPLE_VALUES)), 1.0))
     return lines

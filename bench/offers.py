@@ -10,7 +10,8 @@ would get a suggestion or a safety check; on cue rows: suggestions of the right 
 (``talk_report.txt``) and real recorded speech (``bench/real_speech.py``) through the
 default engine, as ``bench/run.py`` hears its streams: suggestions and checks per hour
 of audio, raw (what the router gave) and said (after the session's spacing, at most one
-suggestion per ``SUGGEST_GAP``). The goal (issue 16): at most one false offer an hour.
+suggestion per ``SUGGEST_GAP``); ``--replay`` re-decides the transcripts the last run saved
+in ``.cache/offers/`` (for a router change; the recognizer's output is the same). The goal (issue 16): at most one false offer an hour.
 """
 
 from __future__ import annotations
@@ -73,7 +74,15 @@ def text_report(router, rows: list[tuple[str, str]]) -> None:
     print("\n".join(shown))
 
 
-def audio_report(router, talk_minutes: float) -> None:
+CACHE = ROOT / ".cache" / "offers"
+
+
+def audio_report(router, talk_minutes: float, replay: bool) -> None:
+    """Hear the talk streams (or, with ``replay``, re-decide the transcripts saved by the
+    last run: the router changes, the recognizer's output does not) and count what the
+    session would act on."""
+    import pickle
+
     import corpus
     from run import load_engine
 
@@ -83,48 +92,65 @@ def audio_report(router, talk_minutes: float) -> None:
     engine, why = load_engine("whisper", Settings(), router)
     if engine is None:
         sys.exit(f"offers: no whisper engine ({why})")
-    streams = {"synthetic talk": corpus.talk_stream("report", talk_minutes)}
-    try:
-        streams["real speech"] = corpus.real_stream(("en",), None)
-    except FileNotFoundError as exc:
-        print(f"real speech: {exc}")
-    for label, stream in streams.items():
+    CACHE.mkdir(parents=True, exist_ok=True)
+    labels = {"synthetic talk": lambda: corpus.talk_stream("report", talk_minutes),
+              "real speech": lambda: corpus.real_stream(("en",), None)}
+    for label, make in labels.items():
+        saved = CACHE / f"{label.replace(' ', '_')}.pkl"
         hearing = Hearing(engine, router)
-        pcm = stream.audio.pcm16()
-        found = []
-        block = 4800 * 2
-        for i in range(0, len(pcm), block):
-            found += hearing.feed(pcm[i:i + block])
-        found += hearing.flush()
-        hours = stream.audio.seconds / 3600
-        kinds = Counter(str(d.match.intent) if d.match.intent in (
-            Intent.SUGGEST, Intent.SAFETY_CHECK) else "cue" for d in found if d.match)
+        if replay:
+            if not saved.exists():
+                print(f"{label}: nothing saved in {saved}; run without --replay first")
+                continue
+            seconds, heard = pickle.loads(saved.read_bytes())
+            found = [(start, t, hearing.verify(t)[0]) for start, t in heard]
+        else:
+            try:
+                stream = make()
+            except FileNotFoundError as exc:
+                print(f"{label}: {exc}")
+                continue
+            pcm = stream.audio.pcm16()
+            dets = []
+            block = 4800 * 2
+            for i in range(0, len(pcm), block):
+                dets += hearing.feed(pcm[i:i + block])
+            dets += hearing.flush()
+            seconds = stream.audio.seconds
+            heard = [(d.start, d.transcript) for d in dets]
+            saved.write_bytes(pickle.dumps((seconds, heard)))
+            found = [(d.start, d.transcript, d.match) for d in dets]
+        hours = seconds / 3600
+        kinds = Counter(str(m.intent) if m.intent in (Intent.SUGGEST, Intent.SAFETY_CHECK)
+                        else "cue" for _, _, m in found if m)
         said, last = 0, None
-        for d in found:
-            if d.match and d.match.intent == Intent.SUGGEST:
-                if last is None or d.start - last >= SUGGEST_GAP.total_seconds():
-                    said, last = said + 1, d.start
-        print(f"{label}: {stream.audio.seconds / 60:.1f} min, {hearing.utterances} "
-              f"utterances: suggestions {kinds['suggest']} ({kinds['suggest'] / hours:.1f}/h "
-              f"raw, {said / hours:.1f}/h said), safety checks {kinds['safety_check']} "
+        for start, _, m in found:
+            if m and m.intent == Intent.SUGGEST:
+                if last is None or start - last >= SUGGEST_GAP.total_seconds():
+                    said, last = said + 1, start
+        print(f"{label}: {seconds / 60:.1f} min, {len(found)} utterances: suggestions "
+              f"{kinds['suggest']} ({kinds['suggest'] / hours:.1f}/h raw, "
+              f"{said / hours:.1f}/h said), safety checks {kinds['safety_check']} "
               f"({kinds['safety_check'] / hours:.1f}/h), cues {kinds['cue']} "
               f"({kinds['cue'] / hours:.1f}/h)")
-        for d in found:
-            if d.match and d.match.intent in (Intent.SUGGEST, Intent.SAFETY_CHECK):
-                print(f"  {d.transcript.text!r} -> {d.match.intent} {dict(d.match.slots)}")
+        for _, t, m in found:
+            if m:
+                print(f"  {t.text!r} -> {m.intent} {dict(m.slots)}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("sets", nargs="*", type=Path, help="labelled TSV sets")
     ap.add_argument("--audio", action="store_true", help="also hear talk through whisper")
+    ap.add_argument("--replay", action="store_true",
+                    help="with --audio: re-decide the transcripts the last --audio run saved")
     ap.add_argument("--talk-minutes", type=float, default=15,
                     help="minutes of Kokoro talk (rendered once, cached)")
     args = ap.parse_args()
     router = default_router()
     text_report(router, rows_of(args.sets))
     if args.audio:
-        audio_report(router, args.talk_minutes)
+        audio_report(router, args.talk_minutes, args.replay)
     return 0
 
 
