@@ -93,6 +93,25 @@ def test_safety_and_its_slots(text, intent, slots):
         assert m.slots.get(k) == v, (k, dict(m.slots))
 
 
+@pytest.mark.parametrize("text, intent", [
+    # a plea only the rules saw, in a longer sentence the model is sure is talk: the
+    # short check line, never silence and never the full script
+    ("the boys want to jump off the high board at the swimming pool on saturday",
+     Intent.SAFETY_CHECK),
+    # short pleas stand whatever the model thinks ("they are blocking the door" reads as
+    # talk to it)
+    ("they are blocking the door", Intent.SAFETY),
+    # a control the rules found, said to a person inside a sentence
+    ("hurry up, we're going to miss the train to your mum's", None),
+    ("slow down, you're driving like my dad", None),
+    ("slow down", Intent.SLOWER),
+    ("can you speak a bit slower please", Intent.SLOWER),
+])
+def test_the_model_overrules_the_rules_only_on_longer_talk(text, intent):
+    m = ROUTER.route(text)
+    assert (m.intent if m else None) == intent, ROUTER.explain(text)
+
+
 @pytest.mark.parametrize("text", [
     " ".join(["we talked about the garden and the weather and what to cook"] * 500),
     "\x00\x01\xff\ufffd" * 300 + "\u202e\u200b" * 50,

@@ -5,11 +5,14 @@ clock. How often it fires on ordinary talk is measured in bench/offers.py."""
 from __future__ import annotations
 
 from session_harness import ROUTER, Harness
-from voiceguide.intents import Intent
+from voiceguide.intents import GUIDANCE, Intent
 from voiceguide.library import device_lines, spoken_pieces
 from voiceguide.session.handlers import SUGGEST_GAP, SUGGEST_WAIT
 
-CANDIDATES = ("I'm stuck", "give me words for this", "my chest")
+CANDIDATES = ("I can feel the shutters coming down",
+              "my jaw is tight and my fists are clenched, walk me through it",
+              "um what do I say to him before I go for a walk",
+              "I want to take his hand and start again")
 """Vague cues where the model leans to one guidance script but below the line where it
 would start it; which of them sits in that band moves a little with each model."""
 UNSURE = next((t for t in CANDIDATES if (m := ROUTER.route(t)) is not None
@@ -75,3 +78,17 @@ def test_ordinary_talk_gets_no_suggestion():
     talk = ["pass me the salt", "the kettle's boiling", "did you feed the cat",
             "we should paint the hallway this spring", "my sister is coming on friday"]
     assert [m for m in ROUTER.route_many(talk) if m is not None] == []
+
+
+def test_a_few_words_are_never_offered():
+    """Short bits of heard talk ("is it me?", a lone "billion") drew most false offers:
+    under ``suggest_words`` words the model's lean is not enough to ask."""
+    t = ROUTER.thresholds
+    short = ["is it me?", "my chest", "I'm stuck", "billion", "give me words"]
+    assert all(len(text.split()) < t.suggest_words for text in short)
+    scores = ROUTER.model.score_texts(short)
+    leaning = [text for text, sc in zip(short, scores) if sc.safety < t.safety_doubt
+               and t.suggest <= max(sc.probs.get(i.value, 0.0) for i in GUIDANCE) < t.cue]
+    assert leaning, "none of these leans to a script any more: pick others"
+    assert [m for m in ROUTER.route_many(leaning) if m is not None
+            and m.intent == Intent.SUGGEST] == []

@@ -57,8 +57,32 @@ class Thresholds:
     veto_none: float = 0.9
     """model probability of ``none`` that overrules a rule's guidance intent (or a control
     said inside a longer sentence): "the therapist reckons I'm the pursuer"."""
+    plea_words: int = 3
+    plea_short: float = 0.95
+    """a plea the model alone sees in fewer than ``plea_words`` words needs this much, else
+    it gets the check line, not the script: heard talk's bits ("goodbye" 0.84, "number"
+    0.77, "urgent" 0.89) carry too little to start it; "call someone" (0.99) and the
+    rules' short pleas ("help", "I'm not safe") stand"""
+    veto_plea: float = 1.01
+    """model probability of ``none`` (with its safety below ``veto_plea_safety``) that
+    overrules a plea only the rules saw in a longer sentence: "he pulled a gun on her in
+    the car park, this show is mental" (off above 1)"""
+    veto_plea_safety: float = 0.05
+    veto_plea_words: int = 6
+    """the veto applies from this many words: a short plea always stands ("they are
+    blocking the door", five words, which the model reads as talk)"""
+    veto_control: float = 1.01
+    """model probability of ``none`` that overrules a control the rules found in an
+    utterance of more than ``veto_control_words`` words ("hurry up, we'll miss the bus")"""
+    veto_control_words: int = 5
+    """(the rules' own control phrases are at most five words; the model reads a few of
+    them, "how much time is left", as talk)"""
     suggest: float = 0.4
     """from here up to ``cue``, the best guidance class is offered, not started"""
+    suggest_words: int = 5
+    """fewer words are never offered: heard talk's short bits ("is it me?", a lone
+    "billion") drew most false offers, and on the blind sets no right offer had fewer
+    than seven words"""
     imminent: float = 0.5
     discreet: float = 0.5
     bedside: float = 0.5
@@ -100,6 +124,14 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
         # sure it asks for guidance and sees no plea in it
         return Decision(Intent(best), by="model", bedside=bedside)
     p_none = scores.probs.get("none", 0.0)
+    if (rule_intent == Intent.SAFETY and p_safe < t.safety_doubt
+            and words >= t.veto_plea_words and p_none >= t.veto_plea
+            and p_safe < t.veto_plea_safety):
+        # the model is sure this is talk: not the full script, but not silence either
+        return Decision(Intent.SAFETY_CHECK, by="model")
+    if (rule_intent != Intent.SAFETY and t.safety <= p_safe < t.plea_short
+            and words < t.plea_words):
+        return Decision(Intent.SAFETY_CHECK, by="model")
     if rule_intent == Intent.SAFETY or p_safe >= t.safety:
         by = "rules" if rule_intent == Intent.SAFETY else "model"
         if by == "rules" and p_safe >= t.safety:
@@ -110,6 +142,9 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
     if rule_intent is not None:
         if p_none >= t.veto_none and (rule_intent in _GUIDANCE or (
                 rule_intent in _CONTROLS and words > t.control_words)):
+            return Decision(None, by="model")
+        if (rule_intent in _CONTROLS and words > t.veto_control_words
+                and p_none >= t.veto_control):
             return Decision(None, by="model")
         if (rule_intent in _GUIDANCE and best in _GUIDANCE and best != rule_intent
                 and p_best >= t.override and rule.confidence < 1.0):
@@ -123,6 +158,6 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
         return Decision(Intent(best), by="model")
     if p_safe >= t.safety_doubt:
         return Decision(Intent.SAFETY_CHECK, by="model")
-    if best in _GUIDANCE and p_best >= t.suggest:
+    if best in _GUIDANCE and p_best >= t.suggest and words >= t.suggest_words:
         return Decision(Intent.SUGGEST, by="model", bedside=bedside, suggested=best)
     return Decision(None)
