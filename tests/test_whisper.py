@@ -65,7 +65,7 @@ FLOORS = {None: 0.75, 10: 0.25}  # (20 dB sits between the two: left to the benc
 def test_cues_in_several_voices_clean_and_in_noise(whisper_engine, audio_dir):
     stats = {}
     for snr in FLOORS:
-        right, wrong, misses = 0, 0, []
+        right, wrong, pleas, misses = 0, 0, 0, []
         for voice, wpm in voices():
             for text in CUES:
                 got = intents(hear(whisper_engine, synth(audio_dir, text, voice, wpm, snr)))
@@ -73,17 +73,24 @@ def test_cues_in_several_voices_clean_and_in_noise(whisper_engine, audio_dir):
                 right += got[:1] == [expected]
                 # the short safety check line and a suggestion (a question that waits for
                 # "yes") are not another script
-                wrong += bool(got) and got[0] not in (expected, "safety_check", "suggest")
+                other = bool(got) and got[0] not in (expected, "safety_check", "suggest")
+                pleas += other and got[0] == "safety"
+                wrong += other and got[0] != "safety"
                 if got[:1] != [expected]:
                     misses.append(f"{voice}: {text!r} -> {got}")
         n = len(voices()) * len(CUES)
-        stats[snr] = (right / n, wrong)
+        stats[snr] = (right / n, wrong, pleas)
         print(f"whisper, {'clean' if snr is None else f'pink {snr} dB'}: {right}/{n}", misses)
     assert all(stats[snr][0] >= floor for snr, floor in FLOORS.items()), stats
     # A miss, rarely another script. The router's model reads what Whisper wrote in the
     # noise as a neighbouring cue at times ("i want the dark myself" -> withdrawing, "what
-    # will i say?" -> help): 3 of 60 at 10 dB measured (2026-12-02), 1 with the rules alone.
-    assert all(wrong <= (1 if snr is None else 3) for snr, (_, wrong) in stats.items()), stats
+    # will i say?" -> help): 3 of 60 at 10 dB measured (2026-12-02), 1 with the rules alone;
+    # 2 with model v3 (2026-12-03).
+    assert all(wrong <= (1 if snr is None else 3) for snr, (_, wrong, _) in stats.items()), stats
+    # A plea read into the garble: since model v3 a plea counts from 0.3, recall first
+    # (docs/router.md), and at 10 dB Whisper's "he'll assert there" (0.47) and "help me
+    # run" (0.34) count; clean, "help us, my bear" is the rules' "help us".
+    assert all(pleas <= (1 if snr is None else 2) for snr, (_, _, pleas) in stats.items()), stats
 
 
 KOKORO = [("kokoro:af_heart", 150), ("kokoro:bm_george", 165), ("kokoro:am_michael", 140)]
@@ -105,7 +112,7 @@ def test_natural_voices_quiet_and_with_someone_else_talking(whisper_engine, audi
     stats, missed_safety = {}, []
     others = ["flite:rms", "en-us+m3"] if shutil.which("flite") else ["en-us+m3", "en-us+f4"]
     for snr, floor in KOKORO_FLOORS.items():
-        right, wrong, misses = 0, 0, []
+        right, wrong, pleas, misses = 0, 0, 0, []
         for voice, wpm in KOKORO:
             for text in KOKORO_CUES:
                 audio = read_wav(synth(audio_dir, text, voice, wpm))
@@ -116,7 +123,9 @@ def test_natural_voices_quiet_and_with_someone_else_talking(whisper_engine, audi
                 right += got[:1] == [expected]
                 # the short safety check line and a suggestion (a question that waits for
                 # "yes") are not another script
-                wrong += bool(got) and got[0] not in (expected, "safety_check", "suggest")
+                other = bool(got) and got[0] not in (expected, "safety_check", "suggest")
+                pleas += other and got[0] == "safety"
+                wrong += other and got[0] != "safety"
                 if got[:1] != [expected]:
                     misses.append(f"{voice}: {text!r} -> {got}")
                     if expected == "safety":

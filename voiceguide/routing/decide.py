@@ -37,6 +37,11 @@ from .stages import ALONE_CLAUSE
 
 _CONTROLS = frozenset(i.value for i in CONTROLS)
 _GUIDANCE = frozenset(i.value for i in GUIDANCE)
+_SAID_TO_PEOPLE = frozenset({"slower", "faster", "louder", "quieter", "repeat", "next"})
+"""the controls also said to people ("slow down, you're driving like a maniac", "speak up,
+grandad can't hear you"): the ones the control veto may drop. Not stop, yes, no, or the
+pause's own ("we don't need the timer anymore", "what time do we come back?"), which the
+model knows too little of and reads as talk."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,8 @@ class Thresholds:
     """the veto applies from this many words: a short plea always stands ("they are
     blocking the door", five words, which the model reads as talk)"""
     veto_control: float = 1.01
-    """model probability of ``none`` that overrules a control the rules found in an
-    utterance of more than ``veto_control_words`` words ("hurry up, we'll miss the bus")"""
+    """model probability of ``none`` that overrules a delivery control the rules found in
+    an utterance of more than ``veto_control_words`` words ("hurry up, we'll miss the bus")"""
     veto_control_words: int = 5
     """(the rules' own control phrases are at most five words; the model reads a few of
     them, "how much time is left", as talk)"""
@@ -143,7 +148,7 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
         if p_none >= t.veto_none and (rule_intent in _GUIDANCE or (
                 rule_intent in _CONTROLS and words > t.control_words)):
             return Decision(None, by="model")
-        if (rule_intent in _CONTROLS and words > t.veto_control_words
+        if (rule_intent in _SAID_TO_PEOPLE and words > t.veto_control_words
                 and p_none >= t.veto_control):
             return Decision(None, by="model")
         if (rule_intent in _GUIDANCE and best in _GUIDANCE and best != rule_intent
