@@ -44,8 +44,10 @@ def test_the_router_learned_its_own_sentences(intent):
     """Each intent's labelled sentences (the model's training data) route to it, nearly
     all (the benchmark measures what matters: sentences the model never saw)."""
     rows = read_examples(SENTENCES, {intent})
-    # The template negatives are many and alike: one in four is enough to check the fit.
-    rows = [e for i, e in enumerate(rows) if e.source != "generated_s8" or i % 4 == 0]
+    # The template negatives are many and alike: one in four is enough to check the fit;
+    # of the other ordinary sentences (about 8,000, the suite's slowest check), one in two.
+    rows = [e for i, e in enumerate(rows) if i % (4 if e.source == "generated_s8" else
+                                                  2 if intent == "none" else 1) == 0]
     got = ROUTER.route_many([e.text for e in rows])
     wrong = [(e.text, m.intent.value if m else None) for e, m in zip(rows, got)
              if (m.intent.value if m else "none") != intent
