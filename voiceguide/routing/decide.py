@@ -11,14 +11,19 @@ model never saw (docs/router.md):
    at or above ``safety``, is a safety plea; its kind comes from the rules when they saw
    one, else from the model. Between ``safety_doubt`` and ``safety`` the utterance is not
    a plea but is not ordinary either: it gets the short safety check line
-   (:data:`~voiceguide.intents.Intent.SAFETY_CHECK`).
+   (:data:`~voiceguide.intents.Intent.SAFETY_CHECK`). The check line, not the script, also
+   goes to a plea only the rules saw in a longer sentence the model is sure is talk
+   (``veto_plea``: "he pulled a gun on her in the car park, this show is mental"), and to
+   a plea only the model saw in a word or two below ``plea_short`` ("goodbye").
 2. **Guidance.** A rule match stands, unless the model is at least ``override`` sure of
    another guidance intent, or ``veto_none`` sure it is ordinary talk. With no rule
    match, the model's best class counts at or above ``cue``.
 3. **Controls** are the rules' alone (short, said whole), unless the model is at least
-   ``control`` sure of a control on a short utterance.
+   ``control`` sure of a control on a short utterance; a delivery control inside a longer
+   sentence the model reads as talk is dropped (``veto_control``: "hurry up, we'll miss
+   the bus").
 4. **Doubt about guidance.** Nothing matched, but the model's best class is a guidance
-   intent at or above ``suggest`` (below ``cue``): a suggestion
+   intent at or above ``suggest`` (below ``cue``), in ``suggest_words`` or more: a suggestion
    (:data:`~voiceguide.intents.Intent.SUGGEST`), one question the person answers with a
    yes ("Did you want grounding? Say yes."). Measured in ``bench/offers.py``: false offers
    per hour of ordinary talk, and how many missed cues they recover.
@@ -37,7 +42,8 @@ from .stages import ALONE_CLAUSE
 
 _CONTROLS = frozenset(i.value for i in CONTROLS)
 _GUIDANCE = frozenset(i.value for i in GUIDANCE)
-_SAID_TO_PEOPLE = frozenset({"slower", "faster", "louder", "quieter", "repeat", "next"})
+_SAID_TO_PEOPLE = frozenset(i.value for i in (Intent.SLOWER, Intent.FASTER, Intent.LOUDER,
+                                               Intent.QUIETER, Intent.REPEAT, Intent.NEXT))
 """the controls also said to people ("slow down, you're driving like a maniac", "speak up,
 grandad can't hear you"): the ones the control veto may drop. Not stop, yes, no, or the
 pause's own ("we don't need the timer anymore", "what time do we come back?"), which the
@@ -129,9 +135,8 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
         # sure it asks for guidance and sees no plea in it
         return Decision(Intent(best), by="model", bedside=bedside)
     p_none = scores.probs.get("none", 0.0)
-    if (rule_intent == Intent.SAFETY and p_safe < t.safety_doubt
-            and words >= t.veto_plea_words and p_none >= t.veto_plea
-            and p_safe < t.veto_plea_safety):
+    if (rule_intent == Intent.SAFETY and words >= t.veto_plea_words
+            and p_none >= t.veto_plea and p_safe < t.veto_plea_safety):
         # the model is sure this is talk: not the full script, but not silence either
         return Decision(Intent.SAFETY_CHECK, by="model")
     if (rule_intent != Intent.SAFETY and t.safety <= p_safe < t.plea_short
