@@ -33,6 +33,8 @@ WINDOW_WORDS = 60
 """Text longer than this is also scored in windows (a plea at the end of a long ramble)."""
 MAX_WINDOWS = 8
 """At most this many windows: the first and the last halves of a very long text."""
+BATCH = 32
+"""Texts per encoder call when many are scored at once (sorted by length first)."""
 
 
 @dataclass(frozen=True)
@@ -156,10 +158,21 @@ class IntentModel:
         return out
 
     def score_many(self, texts: Sequence[str]) -> list[ModelScores]:
+        """Scores in batches of :data:`BATCH` texts of like length: one batch of
+        thousands, padded to its longest, costs several times the work (and gigabytes)."""
         if not texts:
             return []
         encoded = self._tok.encode_batch([t[:MAX_CHARS] or " " for t in texts])
         tokens = [e.tokens for e in encoded]
+        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+        out: list[ModelScores | None] = [None] * len(tokens)
+        for at in range(0, len(order), BATCH):
+            chunk = order[at:at + BATCH]
+            for i, s in zip(chunk, self._score_tokens([tokens[i] for i in chunk])):
+                out[i] = s
+        return out  # type: ignore[return-value]
+
+    def _score_tokens(self, tokens: list[list[str]]) -> list[ModelScores]:
         with self._lock:
             out = self._enc.forward_batch(tokens)
         hidden = np.asarray(out.last_hidden_state, dtype=np.float32)
