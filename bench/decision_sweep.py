@@ -4,7 +4,7 @@ model's scores are computed once, then ``decide`` runs for each setting.
     .venv/bin/python bench/decision_sweep.py bench/data/blind/blind_[a-i].tsv bench/data/blind/blind_s1.tsv
 
 Prints right intent, pleas missed, false accepts and check lines on ordinary talk for the
-packaged thresholds and for each step of docs/router.md's model v3 table (``--model``
+packaged thresholds and for each step of docs/router.md's model v3 and v4 tables (``--model``
 for another model folder). For sets after their first sight only: a set tuned on here
 no longer gives a first-sight figure.
 """
@@ -31,7 +31,8 @@ STEPS = [
     ("+ plea veto", dict(OFF, veto_plea=None)),
     ("+ control veto", dict(OFF, veto_plea=None, veto_control=None)),
     ("+ safety as packaged", dict(plea_words=0)),
-    ("+ short model pleas get the check line", {}),
+    ("+ short model pleas get the check line", dict(veto_cue=1.01)),
+    ("+ cue veto (as packaged)", {}),
 ]
 
 
@@ -39,7 +40,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("sets", nargs="+", type=Path)
     ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--try", dest="tries", action="append", default=[], metavar="K=V,...",
+                    help="another setting to replay (thresholds changed from the packaged)")
     args = ap.parse_args()
+    steps = STEPS + [(f"try {spec}", {k: type(getattr(Thresholds(), k))(v) for k, v in
+                                      (kv.split("=") for kv in spec.split(","))})
+                     for spec in args.tries]
     model = IntentModel(args.model or packaged_model_dir())
     router = Router(packaged_cue_file(), model=model)
     rows = []
@@ -53,7 +59,7 @@ def main() -> int:
     packaged: Thresholds = model.thresholds
     print("| setting | right | pleas missed | false accepts | check line on talk |")
     print("| --- | --- | --- | --- | --- |")
-    for label, change in STEPS:
+    for label, change in steps:
         # None: the packaged value of that threshold
         t = dataclasses.replace(packaged, **{k: v for k, v in change.items() if v is not None})
         right = missed = false = check = pos = neg = pleas = 0
@@ -71,7 +77,7 @@ def main() -> int:
                 if want == "safety":
                     pleas += 1
                     missed += got != "safety"
-        print(f"| {label} | {right / pos:.1%} | {missed} of {pleas} | {false} of {neg} | "
+        print(f"| {label} | {right / pos:.2%} | {missed} of {pleas} | {false} of {neg} | "
               f"{check} |")
     return 0
 

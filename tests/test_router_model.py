@@ -108,6 +108,11 @@ def test_safety_and_its_slots(text, intent, slots):
     ("slow down, you're driving like my dad", None),
     ("slow down", Intent.SLOWER),
     ("can you speak a bit slower please", Intent.SLOWER),
+    # a guidance cue the rules found in a longer sentence the model reads as talk
+    ("my mind's gone blank, what's her name again", None),
+    ("my mind's gone blank", Intent.FLOODED),
+    # an answer the rules read stands, though the model hears a number to call in it
+    ("it's a zero", Intent.SCORE),
 ])
 def test_the_model_overrules_the_rules_only_on_longer_talk(text, intent):
     m = ROUTER.route(text)

@@ -88,6 +88,11 @@ class Thresholds:
     veto_control_words: int = 5
     """(the rules' own control phrases are at most five words; the model reads a few of
     them, "how much time is left", as talk)"""
+    veto_cue: float = 1.01
+    """model probability of ``none`` that overrules a guidance cue the rules found in an
+    utterance of at least ``veto_cue_words`` words ("wait for me by the gate, I'm just
+    locking up"); below ``veto_none``, which applies at any length (off above 1)"""
+    veto_cue_words: int = 6
     suggest: float = 0.4
     """from here up to ``cue``, the best guidance class is offered, not started"""
     suggest_words: int = 5
@@ -135,6 +140,10 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
         # sure it asks for guidance and sees no plea in it
         return Decision(Intent(best), by="model", bedside=bedside)
     p_none = scores.probs.get("none", 0.0)
+    if rule_intent == Intent.SCORE.value and p_safe < t.plea_short:
+        # an answer to the 0-10 question the rules read ("it's a zero"): the model, which
+        # never learned answers, hears a number to call in it
+        return Decision(Intent.SCORE, by="rules")
     if (rule_intent == Intent.SAFETY and words >= t.veto_plea_words
             and p_none >= t.veto_plea and p_safe < t.veto_plea_safety):
         # the model is sure this is talk: not the full script, but not silence either
@@ -152,6 +161,8 @@ def decide(rule: IntentMatch | None, scores: ModelScores | None, words: int,
     if rule_intent is not None:
         if p_none >= t.veto_none and (rule_intent in _GUIDANCE or (
                 rule_intent in _CONTROLS and words > t.control_words)):
+            return Decision(None, by="model")
+        if rule_intent in _GUIDANCE and words >= t.veto_cue_words and p_none >= t.veto_cue:
             return Decision(None, by="model")
         if (rule_intent in _SAID_TO_PEOPLE and words > t.veto_control_words
                 and p_none >= t.veto_control):
