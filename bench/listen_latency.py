@@ -3,7 +3,7 @@ the virtual room (a PulseAudio null sink, its monitor as the microphone).
 
     .venv/bin/python bench/listen_latency.py [--engine whisper] [--model tiny.en] [--cues 20]
 
-Cues the router routes as text (report split), spoken by Kokoro voices, are played into
+Cues the router routes as text (report split; not answers, which need a question), spoken by Kokoro voices, are played into
 the room with `paplay` one at a time; `listen --print` (answers printed, not spoken, so
 every cue is heard in the same mode) logs when it decided each utterance (`-vv`). The
 latency of a cue is the time from the end of its speech in the room (when `paplay`
@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--cues", type=int, default=20)
     args = ap.parse_args()
     router = default_router()
-    rows = [r for r in corpus.read_rows("report") if r.intent not in ("none", "yes", "no")
+    rows = [r for r in corpus.read_rows("report") if r.intent not in ("none", "yes", "no", "score")
             and (m := router.route(r.text)) is not None and m.intent.value == r.intent]
     rows = corpus._stable_sample(rows, args.cues, 3, "listen-latency")
     voices = kokoro_voices()
