@@ -16,7 +16,9 @@ model never saw (docs/router.md):
    (``veto_plea``: "he pulled a gun on her in the car park, this show is mental"), and to
    a plea only the model saw in a word or two below ``plea_short`` ("goodbye").
 2. **Guidance.** A rule match stands, unless the model is at least ``override`` sure of
-   another guidance intent, or ``veto_none`` sure it is ordinary talk. With no rule
+   another guidance intent, or ``veto_none`` sure it is ordinary talk (``veto_cue`` in
+   ``veto_cue_words`` or more: "wait for me by the gate, I'm just locking up"). A 0-10
+   answer the rules read stands over the model's safety below ``plea_short``. With no rule
    match, the model's best class counts at or above ``cue``.
 3. **Controls** are the rules' alone (short, said whole), unless the model is at least
    ``control`` sure of a control on a short utterance; a delivery control inside a longer
