@@ -124,6 +124,24 @@ def test_every_builtin_line_is_silent_to_the_router():
     assert self_triggers(lib.prompts.help, router, quoted_ok=True) is None
 
 
+def test_against_a_language_of_ones_own_the_builtin_lines_are_guarded_at_load(tmp_path):
+    """The packaged language's rules are checked against the built-in lines by the test
+    above, not at every start; another table is checked at every load."""
+    from voiceguide.router import default_router as router_for
+    from voiceguide.routing.table import language_folder
+    packaged = load_library()
+    assert default_router().packaged
+    line = re.split(r"[.,]", packaged.get("grounding-feet-and-breath").steps[1].text)[0]
+    (tmp_path / "_common.toml").write_text(
+        language_folder("en").joinpath("_common.toml").read_text("utf-8"))
+    (tmp_path / "stop.toml").write_text('phrases = ["stop"]\n')
+    (tmp_path / "grounding.toml").write_text(f'phrases = ["{line.lower()}"]\n')
+    own = router_for(str(tmp_path))
+    assert not own.packaged
+    with pytest.raises(ScriptError, match="self-trigger"):
+        load_library(router=own)
+
+
 def test_a_safety_script_without_the_number_is_rejected(tmp_path):
     text = GOOD.replace('intent = "grounding"', 'intent = "safety"\nsituation = "danger"')
     write(tmp_path, "safety.toml", text)

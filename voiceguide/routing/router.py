@@ -35,7 +35,8 @@ from .model import IntentModel, ModelScores
 from .results import Explanation, Hit, IntentMatch
 from .stages import STAGES, Stage
 from .table import (DEFAULT_LANGUAGE, WORD_LISTS, CueFile, Fillers, IntentCues, SafetyCues,
-                    check_phrases, compile_table, packaged_common, packaged_cue_file)
+                    check_phrases, compile_table, packaged_common, packaged_cue_file,
+                    packaged_languages)
 
 __all__ = ["Explanation", "Hit", "IntentMatch", "Router", "SLOT_RANGES", "default_router"]
 
@@ -67,6 +68,8 @@ class Router:
         """the compiled table and the matching the stages (and explanations) use"""
         self.stages: tuple[Stage, ...] = tuple(stages)
         self.fillers = sorted(set(cues.fillers.leading) | set(cues.fillers.trailing))
+        self.packaged = False
+        """a packaged language's own table (its device lines are checked by the suite)"""
 
     # ---- public API ----
     @property
@@ -98,6 +101,24 @@ class Router:
         other = copy.copy(self)
         other._model = None
         return other
+
+    def pleas_over_device(self, texts: Iterable[str]) -> list[IntentMatch | None]:
+        """Heard while the device speaks: the model's pleas alone, each at the stricter
+        ``speaking_safety`` bar and in ``plea_words`` words or more (the rules' pleas are
+        the caller's, who routes by the rules alone over the device)."""
+        texts = list(texts)
+        t = self.thresholds
+        if self._model is None or t.speaking_safety > 1 or not texts:
+            return [None] * len(texts)
+        found: list[IntentMatch | None] = []
+        for text, s in zip(texts, self._model.score_texts(texts)):
+            words = self._cleaner.analyse(text).words
+            if len(words) >= t.plea_words and s.safety >= t.speaking_safety:
+                found.append(IntentMatch(Intent.SAFETY, round(s.safety, 3),
+                                         {"safety": s.safety_kind}))
+            else:
+                found.append(None)
+        return found
 
     def explain(self, text: str) -> Explanation:
         utt = self._cleaner.analyse(text)
@@ -217,6 +238,7 @@ def default_router(language: str = DEFAULT_LANGUAGE) -> Router:
     machine) the rules route alone, and :func:`.model.model_problem` says why."""
     from .model import load_model
     router = Router(packaged_cue_file(language), model=load_model(language))
+    router.packaged = language in packaged_languages()
     if router.model is not None:
         from ..library import device_lines, load_library
         router.hush(device_lines(load_library(router=router.rules_only())))
